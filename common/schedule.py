@@ -1,0 +1,46 @@
+"""The beat schedule, declared in code in this one place and synced to django-celery-beat.
+
+Syncing creates missing entries and removes ones no longer declared. An entry that already
+exists keeps its schedule and enabled flag, so a change made by an admin in the database
+survives restarts; the task path is always brought up to date.
+"""
+
+from django.db import transaction
+
+# name -> task path and schedule. Apps add their jobs here, never elsewhere.
+#   "every": seconds between runs, or "crontab": dict of crontab fields.
+BEAT_SCHEDULE: dict[str, dict] = {
+    "heartbeat": {"task": "common.tasks.heartbeat", "every": 60},
+}
+
+MANAGED_PREFIX = "im: "
+
+
+@transaction.atomic
+def sync_schedule() -> None:
+    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask, PeriodicTasks
+
+    wanted = {MANAGED_PREFIX + name: spec for name, spec in BEAT_SCHEDULE.items()}
+    PeriodicTask.objects.filter(name__startswith=MANAGED_PREFIX).exclude(name__in=wanted).delete()
+    for name, spec in wanted.items():
+        schedule_kwargs = {}
+        if "every" in spec:
+            interval, _ = IntervalSchedule.objects.get_or_create(every=spec["every"], period=IntervalSchedule.SECONDS)
+            schedule_kwargs["interval"] = interval
+        else:
+            crontab, _ = CrontabSchedule.objects.get_or_create(**spec["crontab"])
+            schedule_kwargs["crontab"] = crontab
+        task, created = PeriodicTask.objects.get_or_create(
+            name=name, defaults={"task": spec["task"], "description": spec.get("description", ""), **schedule_kwargs}
+        )
+        if not created and task.task != spec["task"]:
+            task.task = spec["task"]
+            task.save(update_fields=["task"])
+    PeriodicTasks.update_changed()
+
+
+def sync_schedule_after_migrate(sender, using="default", **kwargs) -> None:
+    from django.db import connections
+
+    if "django_celery_beat_periodictask" in connections[using].introspection.table_names():
+        sync_schedule()

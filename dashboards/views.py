@@ -1,0 +1,34 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from common.roles import EMPLOYEE, EXECUTIVE, HR_MANAGER, role_required, user_roles
+
+
+@login_required
+def home(request):
+    """Send each role to its own home page; HR first when a user holds several roles."""
+    roles = user_roles(request.user)
+    if HR_MANAGER in roles:
+        return redirect("hr_home")
+    if EXECUTIVE in roles:
+        return redirect("executive_dashboard")
+    if EMPLOYEE in roles:
+        return redirect("employee_home")
+    if request.user.is_staff:
+        return redirect("admin:index")
+    return render(request, "dashboards/no_role.html", status=403)
+
+
+@role_required(HR_MANAGER)
+def hr_home(request):
+    return render(request, "dashboards/hr_home.html")
+
+
+@role_required(EXECUTIVE)
+def executive_dashboard(request):
+    return render(request, "dashboards/executive_dashboard.html")
+
+
+@role_required(EMPLOYEE)
+def employee_home(request):
+    return render(request, "dashboards/employee_home.html")
