@@ -166,3 +166,75 @@ class Segment(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+
+class ImportRun(TimeStampedModel):
+    """One HRIS import: the uploaded file (kept in the database between dry run and commit, so
+    any web host can commit it), the options chosen, who ran it and the counts.
+
+    The file content is cleared once the run is committed; the report stays.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("dry run")
+        COMMITTED = "committed", _("committed")
+
+    class Source(models.TextChoices):
+        WEB = "web", _("upload in the browser")
+        COMMAND = "command", _("command line")
+
+    file_name = models.CharField(_("file name"), max_length=255)
+    content = models.BinaryField(_("file content"), blank=True, default=b"", editable=False)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.WEB)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PREVIEWED)
+    create_missing = models.BooleanField(_("create unknown departments and locations"), default=False)
+    mark_absent_exited_on = models.DateField(_("mark employees absent from the file as exited on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("run by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_created = models.PositiveIntegerField(_("created"), default=0)
+    rows_updated = models.PositiveIntegerField(_("updated"), default=0)
+    rows_unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    rows_error = models.PositiveIntegerField(_("errors"), default=0)
+    marked_exited = models.PositiveIntegerField(_("marked as exited"), default=0)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("HRIS import")
+        verbose_name_plural = _("HRIS imports")
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display()}, {self.created:%Y-%m-%d %H:%M})"
+
+    @property
+    def has_errors(self) -> bool:
+        return self.rows_error > 0 or bool(self.report.get("file_errors"))
+
+
+class PrivacyLogEntry(models.Model):
+    """Who exported or erased which employee's personal data, and when.
+
+    The subject is kept as the employee's internal id only: after an erasure nothing here
+    names the person.
+    """
+
+    class Action(models.TextChoices):
+        EXPORT = "export", _("export of personal data")
+        ERASE = "erase", _("erasure")
+
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    subject_id = models.BigIntegerField(_("employee id"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+")
+    actor_username = models.CharField(_("by (user name)"), max_length=150)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("privacy log entry")
+        verbose_name_plural = _("privacy log")
+
+    def __str__(self):
+        return f"{self.get_action_display()} #{self.subject_id} by {self.actor_username} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,143 @@
+"""Writes to the organisation: HRIS imports, segments and the privacy actions."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from people.hris_import import ImportOptions, ImportResult, run_import_atomically
+from people.models import Employee, ImportRun, PrivacyLogEntry, Segment
+from people.selectors import employee_personal_data
+
+MAX_UPLOAD_BYTES = 30 * 1024 * 1024
+
+
+def _apply_result(run: ImportRun, result: ImportResult) -> None:
+    run.rows_total = result.rows_total
+    run.rows_created = result.created
+    run.rows_updated = result.updated
+    run.rows_unchanged = result.unchanged
+    run.rows_error = result.errors
+    run.marked_exited = result.marked_exited
+    run.report = result.report()
+
+
+@transaction.atomic
+def import_run_preview(*, file_name: str, content: bytes, create_missing: bool, mark_absent_exited_on: date | None, user) -> ImportRun:
+    """Dry-run an uploaded file and keep it in the database, so any web host can commit it later."""
+    options = ImportOptions(create_missing=create_missing, mark_absent_exited_on=mark_absent_exited_on)
+    result = run_import_atomically(open_binary=lambda: io.BytesIO(content), options=options, commit=False)
+    run = ImportRun(
+        file_name=file_name[:255],
+        content=content,
+        create_missing=create_missing,
+        mark_absent_exited_on=mark_absent_exited_on,
+        created_by=user,
+        source=ImportRun.Source.WEB,
+    )
+    _apply_result(run, result)
+    run.save()
+    return run
+
+
+@transaction.atomic
+def import_run_commit(*, run: ImportRun, user) -> ImportRun:
+    """Write a previewed import. The file is checked again (the portal may have changed since the
+    dry run); if any row now has an error nothing is written and the run shows the new report."""
+    run = ImportRun.objects.select_for_update().get(pk=run.pk)
+    if run.status != ImportRun.Status.PREVIEWED:
+        raise ValidationError(_("This import has already been committed."))
+    content = bytes(run.content)
+    options = ImportOptions(create_missing=run.create_missing, mark_absent_exited_on=run.mark_absent_exited_on)
+    result = run_import_atomically(open_binary=lambda: io.BytesIO(content), options=options, commit=True)
+    _apply_result(run, result)
+    if result.committed:
+        run.status = ImportRun.Status.COMMITTED
+        run.committed_at = timezone.now()
+        run.content = b""  # personal data is not kept longer than the import needs it
+        run.created_by = user
+    run.save()
+    return run
+
+
+@transaction.atomic
+def import_run_from_path(*, path: Path, commit: bool, create_missing: bool, mark_absent_exited_on: date | None) -> ImportRun:
+    """The command-line import (scheduled HRIS syncs): the file is streamed from disk."""
+    options = ImportOptions(create_missing=create_missing, mark_absent_exited_on=mark_absent_exited_on)
+    result = run_import_atomically(open_binary=lambda: path.open("rb"), options=options, commit=commit)
+    run = ImportRun(
+        file_name=path.name[:255],
+        create_missing=create_missing,
+        mark_absent_exited_on=mark_absent_exited_on,
+        source=ImportRun.Source.COMMAND,
+    )
+    _apply_result(run, result)
+    if result.committed:
+        run.status = ImportRun.Status.COMMITTED
+        run.committed_at = timezone.now()
+    run.save()
+    return run
+
+
+@transaction.atomic
+def segment_create(*, name: str, description: str, rules: dict, user) -> Segment:
+    segment = Segment(name=name, description=description, rules=rules, created_by=user)
+    segment.full_clean()
+    segment.save()
+    return segment
+
+
+@transaction.atomic
+def segment_update(*, segment: Segment, name: str, description: str, rules: dict) -> Segment:
+    segment.name, segment.description, segment.rules = name, description, rules
+    segment.full_clean()
+    segment.save()
+    return segment
+
+
+@transaction.atomic
+def segment_delete(*, segment: Segment) -> None:
+    segment.delete()
+
+
+def _log(action: str, employee: Employee, actor) -> PrivacyLogEntry:
+    return PrivacyLogEntry.objects.create(action=action, subject_id=employee.pk, actor=actor, actor_username=actor.get_username())
+
+
+@transaction.atomic
+def employee_export(*, employee: Employee, actor) -> dict:
+    """Everything stored about one employee; the export itself is logged."""
+    data = employee_personal_data(employee=employee)
+    _log(PrivacyLogEntry.Action.EXPORT, employee, actor)
+    return data
+
+
+@transaction.atomic
+def employee_erase(*, employee: Employee, actor) -> PrivacyLogEntry:
+    """Remove an employee's personal data and user account.
+
+    Survey responses are untouched: they have no link to any person (DESIGN: anonymity rules),
+    and rows of other apps that point at the employee follow their own on-delete rules
+    (invitations go with the person). Reports keep working: their manager link is cleared.
+    """
+    if actor.pk and employee.user_id == actor.pk:
+        raise ValidationError(_("You cannot erase your own record."))
+    entry = _log(PrivacyLogEntry.Action.ERASE, employee, actor)
+    user = employee.user
+    try:
+        employee.delete()
+    except ProtectedError as error:
+        blockers = sorted({obj._meta.verbose_name for obj in error.protected_objects})
+        raise ValidationError(
+            _("This employee is still referenced by: %(things)s. Reassign those first.") % {"things": ", ".join(map(str, blockers))}
+        ) from error
+    if user is not None:
+        user.delete()
+    return entry
