@@ -10,6 +10,10 @@ NAV_ITEMS = [
     ("hr_home", _("Programs & surveys"), {HR_MANAGER}),
     ("executive_dashboard", _("Dashboard"), {EXECUTIVE}),
     ("employee_home", _("My surveys & news"), {EMPLOYEE}),
+    ("people:org_chart", _("Org chart"), {HR_MANAGER, EXECUTIVE, EMPLOYEE}),
+    ("people:employee_list", _("Employees"), {HR_MANAGER}),
+    ("people:segment_list", _("Segments"), {HR_MANAGER, EXECUTIVE}),
+    ("people:import_start", _("HRIS import"), {HR_MANAGER}),
 ]
 
 
