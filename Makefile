@@ -30,7 +30,7 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 
 messages: $(VENV)/.installed  ## update every German catalogue (needs GNU gettext)
-	$(PY) scripts/portal.py manage makemessages -l de --ignore=.venv --ignore=.data --ignore=tests --ignore=benchmarks --ignore=scripts
+	$(PY) scripts/portal.py messages
 
 manage: $(VENV)/.installed  ## e.g. make manage ARGS="createsuperuser"
 	$(PY) scripts/portal.py manage $(ARGS)

@@ -47,3 +47,11 @@ def role_required(*roles: str):
         return wrapped
 
     return decorator
+
+
+def ensure_role_groups() -> None:
+    """Create the role groups if missing (a migration creates them; a flushed test database may not have them)."""
+    from django.contrib.auth.models import Group
+
+    for name in ALL_ROLES:
+        Group.objects.get_or_create(name=name)

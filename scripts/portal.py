@@ -246,6 +246,30 @@ def cmd_bench(args) -> int:
         services.stop()
 
 
+# Apps keep their own German catalogue (<app>/locale); everything else (templates/, common/,
+# dashboards/, im_portal/) goes to the project catalogue in locale/.
+CATALOGUE_APPS = ("people", "programs", "surveys", "kpis")
+NOT_SOURCE = (".venv", ".data", "tests", "benchmarks", "scripts", "static")
+
+
+def update_catalogues(root: Path) -> None:
+    """Run makemessages for every catalogue of the tree at ``root`` (needs GNU gettext)."""
+    env = {**os.environ, "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://unused@localhost/unused")}
+    env.setdefault("REDIS_URL", "redis://localhost")
+    makemessages = [PYTHON, str(root / "manage.py"), "makemessages", "-l", "de", "--no-obsolete", "-v", "0"]
+    apps = [app for app in CATALOGUE_APPS if (root / app / "locale").is_dir()]
+    for app in apps:
+        subprocess.run(makemessages, cwd=root / app, env=env, check=True)
+    ignores = [f"--ignore={name}" for name in (*NOT_SOURCE, *apps)]
+    subprocess.run([*makemessages, *ignores], cwd=root, env=env, check=True)
+
+
+def cmd_messages(args) -> int:
+    update_catalogues(BASE_DIR)
+    say("catalogues updated: translate every new msgstr in the .po files (no fuzzy entries)")
+    return 0
+
+
 def cmd_manage(args) -> int:
     services = Services(persistent_redis=True)
     try:
@@ -258,7 +282,7 @@ def cmd_manage(args) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, func in (("run", cmd_run), ("test", cmd_test), ("bench", cmd_bench), ("manage", cmd_manage)):
+    for name, func in (("run", cmd_run), ("test", cmd_test), ("bench", cmd_bench), ("messages", cmd_messages), ("manage", cmd_manage)):
         p = sub.add_parser(name)
         p.add_argument("rest", nargs=argparse.REMAINDER)
         p.set_defaults(func=func)

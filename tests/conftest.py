@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group
 
-from common.roles import EMPLOYEE, EXECUTIVE, HR_MANAGER
+from common.roles import EMPLOYEE, EXECUTIVE, HR_MANAGER, ensure_role_groups
 from tests.people.factories import DepartmentFactory, EmployeeFactory, LocationFactory, UserFactory
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by test code
@@ -19,6 +19,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def _user_with_role(username: str, *roles: str, department=None, location=None, first_name=""):
+    ensure_role_groups()
     user = UserFactory(username=username, first_name=first_name or username.title())
     user.groups.add(*Group.objects.filter(name__in=roles))
     if department is not None:
@@ -108,5 +109,5 @@ def login(page, username: str, password: str = "pw-for-tests") -> None:
     page.goto(page.base_url + "/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    page.click("#login-form button[type=submit]")
     page.wait_for_load_state("networkidle")

@@ -1,0 +1,53 @@
+"""Production configuration: refuses to start without secrets, passes `check --deploy`."""
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+PRODUCTION = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "a-long-random-production-secret-key-with-enough-entropy-0123456789",
+    "DJANGO_ALLOWED_HOSTS": "portal.example.com",
+    "EMAIL_URL": "smtp://mail.example.com:587",
+}
+
+
+def manage(*args: str, **env_changes: str | None) -> subprocess.CompletedProcess:
+    env = {**os.environ, **PRODUCTION}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by tests/conftest.py for Playwright only
+    for key, value in env_changes.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_production_settings_pass_check_deploy():
+    result = manage("check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = manage("check", DJANGO_SECRET_KEY=None)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    result = manage("check", DJANGO_ALLOWED_HOSTS=None)
+    assert result.returncode != 0
+    assert "DJANGO_ALLOWED_HOSTS" in result.stderr
+
+
+def test_reporting_threshold_below_three_is_refused():
+    result = manage("check", REPORTING_THRESHOLD="2")
+    assert result.returncode != 0
+    assert "at least 3" in result.stderr
+
+
+def test_database_is_postgresql_with_atomic_requests():
+    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert settings.DATABASES["default"]["ATOMIC_REQUESTS"] is True
