@@ -1,1 +1,48 @@
-urlpatterns = []
+from django.urls import path
+
+from programs import views
+
+app_name = "programs"
+
+urlpatterns = [
+    path("", views.program_list, name="list"),
+    path("new/", views.program_create, name="create"),
+    path("<int:pk>/", views.program_detail, name="detail"),
+    path("<int:pk>/edit/", views.program_edit, name="edit"),
+    path("<int:pk>/analysis/", views.analysis, name="analysis"),
+    path("<int:pk>/analysis/summary/", views.summary_update, name="summary_update"),
+    path("<int:pk>/findings/new/", views.finding_create, name="finding_create"),
+    path("<int:pk>/findings/<int:finding_pk>/edit/", views.finding_edit, name="finding_edit"),
+    path("<int:pk>/findings/<int:finding_pk>/delete/", views.finding_delete, name="finding_delete"),
+    path("<int:pk>/strategy/", views.strategy, name="strategy"),
+    path("<int:pk>/focus-areas/", views.focus_area_set, name="focus_area_set"),
+    path("<int:pk>/focus-areas/<int:chosen_pk>/delete/", views.focus_area_delete, name="focus_area_delete"),
+    path("<int:pk>/goals/new/", views.goal_create, name="goal_create"),
+    path("<int:pk>/goals/<int:goal_pk>/edit/", views.goal_edit, name="goal_edit"),
+    path("<int:pk>/goals/<int:goal_pk>/delete/", views.goal_delete, name="goal_delete"),
+    path("<int:pk>/target-segments/new/", views.target_create, name="target_create"),
+    path("<int:pk>/target-segments/<int:target_pk>/delete/", views.target_delete, name="target_delete"),
+    path("<int:pk>/target-segments/<int:target_pk>/suitability/", views.suitability_update, name="suitability_update"),
+    path("<int:pk>/operations/", views.operations, name="operations"),
+    path("<int:pk>/instruments/new/", views.planned_create, name="planned_create"),
+    path("<int:pk>/instruments/<int:planned_pk>/edit/", views.planned_edit, name="planned_edit"),
+    path("<int:pk>/instruments/<int:planned_pk>/delete/", views.planned_delete, name="planned_delete"),
+    path("<int:pk>/catalogue/new/", views.catalogue_create, name="catalogue_create"),
+    path("<int:pk>/implementation/", views.implementation, name="implementation"),
+    path("<int:pk>/phases/<int:number>/", views.phase, name="phase"),
+    path("<int:pk>/phases/<int:number>/activities/new/", views.activity_create, name="activity_create"),
+    path("<int:pk>/phases/<int:number>/criteria/new/", views.criterion_create, name="criterion_create"),
+    path("<int:pk>/phases/<int:number>/complete/", views.phase_complete, name="phase_complete"),
+    path("<int:pk>/phases/<int:number>/reopen/", views.phase_reopen, name="phase_reopen"),
+    path("<int:pk>/activities/<int:activity_pk>/edit/", views.activity_edit, name="activity_edit"),
+    path("<int:pk>/activities/<int:activity_pk>/delete/", views.activity_delete, name="activity_delete"),
+    path("<int:pk>/criteria/<int:criterion_pk>/toggle/", views.criterion_toggle, name="criterion_toggle"),
+    path("<int:pk>/criteria/<int:criterion_pk>/delete/", views.criterion_delete, name="criterion_delete"),
+    path("<int:pk>/assessment/", views.assessment, name="assessment"),
+    path("<int:pk>/assessment/new/", views.assessment_create, name="assessment_create"),
+    path("<int:pk>/timeline/", views.timeline, name="timeline"),
+    path("<int:pk>/news/", views.news, name="news"),
+    path("<int:pk>/news/new/", views.news_create, name="news_create"),
+    path("<int:pk>/news/<int:post_pk>/delete/", views.news_delete, name="news_delete"),
+    path("<int:pk>/history/", views.history, name="history"),
+]
