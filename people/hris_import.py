@@ -723,3 +723,27 @@ def template_xlsx() -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def report_for_display(report: dict) -> dict:
+    """A stored report with every reason and changed field in the reader's language."""
+    rows = []
+    for entry in report.get("rows", []):
+        rows.append(
+            {
+                "row": entry["row"],
+                "employee_number": entry.get("employee_number", ""),
+                "status": entry["status"],
+                "reasons": [message_text(reason) for reason in entry.get("reasons", [])],
+                "changes": [str(FIELD_LABELS.get(name, name)) for name in entry.get("changes", [])],
+            }
+        )
+    file_format = report.get("file_format") or {}
+    return {
+        "file_errors": [message_text(reason) for reason in report.get("file_errors", [])],
+        "rows": rows,
+        "rows_truncated": report.get("rows_truncated", False),
+        "new_departments": report.get("new_departments", []),
+        "new_locations": report.get("new_locations", []),
+        "file_format": file_format,
+    }
