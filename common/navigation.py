@@ -14,6 +14,7 @@ NAV_ITEMS = [
     ("people:employee_list", _("Employees"), {HR_MANAGER}),
     ("people:segment_list", _("Segments"), {HR_MANAGER, EXECUTIVE}),
     ("people:import_start", _("HRIS import"), {HR_MANAGER}),
+    ("programs:list", _("Programs"), {HR_MANAGER, EXECUTIVE}),
 ]
 
 

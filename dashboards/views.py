@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from common.roles import EMPLOYEE, EXECUTIVE, HR_MANAGER, role_required, user_roles
+from programs import selectors as program_selectors
 
 
 @login_required
@@ -26,9 +27,10 @@ def hr_home(request):
 
 @role_required(EXECUTIVE)
 def executive_dashboard(request):
-    return render(request, "dashboards/executive_dashboard.html")
+    context = {"program_phases": program_selectors.program_phase_overview(), "phase_labels": program_selectors.phase_labels()}
+    return render(request, "dashboards/executive_dashboard.html", context)
 
 
 @role_required(EMPLOYEE)
 def employee_home(request):
-    return render(request, "dashboards/employee_home.html")
+    return render(request, "dashboards/employee_home.html", {"program_news": program_selectors.news_for_employee(user=request.user)})
