@@ -145,9 +145,8 @@ def manage(env: dict[str, str], *args: str, check: bool = True) -> int:
     return subprocess.run([PYTHON, str(BASE_DIR / "manage.py"), *args], env=env, check=check).returncode
 
 
-def prepare(env: dict[str, str]) -> None:
-    manage(env, "migrate", "--no-input", "-v", "0")
-    manage(env, "compile_translations")
+def prepare(env: dict[str, str], *, demo: bool = False) -> None:
+    manage(env, "portal_prepare", *(["--demo"] if demo else []))
 
 
 def cmd_run(args) -> int:
@@ -161,8 +160,7 @@ def cmd_run(args) -> int:
     children: list[subprocess.Popen] = []
     try:
         env = {**os.environ, **services.start()}
-        prepare(env)
-        manage(env, "seed_demo")
+        prepare(env, demo=True)
         celery = str(BIN / "celery")
         children.append(subprocess.Popen([celery, "-A", "im_portal", "worker", "-l", "info", "--concurrency", "2"], env=env))
         children.append(subprocess.Popen([celery, "-A", "im_portal", "beat", "-l", "info"], env=env))
