@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from common.roles import EMPLOYEE, EXECUTIVE, HR_MANAGER
-from people.models import Department, Employee, Location
+from people.models import Department, Employee, Location, Segment
 
 DEMO_PASSWORD = "demo-portal-2026"  # documented in the README; demo installations only
 
@@ -298,3 +298,44 @@ def seed(stdout) -> None:
         )
     if not User.objects.filter(username="admin").exists():
         User.objects.create_superuser("admin", "admin@demo.example", DEMO_PASSWORD)
+    _seed_segments(departments)
+
+
+def _seed_segments(departments: dict[str, Department]) -> None:
+    """A few segments an HR manager would define first (idempotent: matched by name)."""
+    hr_manager = get_user_model().objects.filter(username="hr.manager").first()
+    segments = [
+        (
+            "Customer-facing off-site staff",
+            "Field staff who meet customers: the promise keepers of the brand.",
+            {
+                "match": "all",
+                "conditions": [{"field": "customer_facing", "values": [True]}, {"field": "location_type", "values": ["off_site"]}],
+            },
+        ),
+        (
+            "Customer-facing employees",
+            "Everyone in direct contact with external customers.",
+            {"match": "all", "conditions": [{"field": "customer_facing", "values": [True]}]},
+        ),
+        (
+            "Managers",
+            "Employees with direct reports: the first step of service to employees begins with them.",
+            {"match": "all", "conditions": [{"field": "is_manager", "values": [True]}]},
+        ),
+        (
+            "New joiners (under 1 year)",
+            "For onboarding and acculturation programs.",
+            {"match": "all", "conditions": [{"field": "tenure_band", "values": ["lt1"]}]},
+        ),
+        (
+            "Internal service providers",
+            "Departments whose customers are colleagues: IT, HR, Finance (with Legal) and Logistics.",
+            {
+                "match": "all",
+                "conditions": [{"field": "department", "values": [departments[code].pk for code in ("it", "hr", "finance", "logistics")]}],
+            },
+        ),
+    ]
+    for name, description, rules in segments:
+        Segment.objects.get_or_create(name=name, defaults={"description": description, "rules": rules, "created_by": hr_manager})

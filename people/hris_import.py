@@ -534,7 +534,7 @@ def run_import(*, open_binary: OpenBinary, options: ImportOptions, commit: bool)
     listing = _Listing(result)
     batch: list[ParsedRow] = []
     pending_managers: list[tuple[str, str | None]] = []
-    employee_group = Group.objects.get(name=EMPLOYEE) if writing else None
+    employee_group = Group.objects.get_or_create(name=EMPLOYEE)[0] if writing else None
     for row_number, cells in _data_rows(open_binary, file_format):
         if row_number in row_errors:
             number = cells[columns["employee_number"]] if columns["employee_number"] < len(cells) else ""

@@ -139,8 +139,19 @@ def segment_list() -> list[Segment]:
 def segment_choices() -> dict[str, list[tuple[str, str]]]:
     """Values offered by the segment editor."""
     departments = list(Department.objects.only("id", "name_en", "name_de", "parent_id"))
+    children: dict[int | None, list[Department]] = {}
+    for department in departments:
+        children.setdefault(department.parent_id, []).append(department)
+    ordered: list[tuple[str, str]] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for department in sorted(children.get(parent_id, []), key=lambda d: d.name.lower()):
+            ordered.append((str(department.pk), "\u2003" * depth + department.name))
+            walk(department.pk, depth + 1)
+
+    walk(None, 0)
     return {
-        "department": [(str(d.pk), d.name) for d in sorted(departments, key=lambda d: d.name.lower())],
+        "department": ordered,
         "location": [(str(pk), name) for pk, name in Location.objects.values_list("pk", "name")],
         "job_family": [
             (jf, jf)
