@@ -3,6 +3,7 @@ from django.shortcuts import redirect, render
 
 from common.roles import EMPLOYEE, EXECUTIVE, HR_MANAGER, role_required, user_roles
 from programs import selectors as program_selectors
+from surveys.selectors import open_waves_for_user
 
 
 @login_required
@@ -33,4 +34,5 @@ def executive_dashboard(request):
 
 @role_required(EMPLOYEE)
 def employee_home(request):
-    return render(request, "dashboards/employee_home.html", {"program_news": program_selectors.news_for_employee(user=request.user)})
+    context = {"program_news": program_selectors.news_for_employee(user=request.user), "open_waves": open_waves_for_user(user=request.user)}
+    return render(request, "dashboards/employee_home.html", context)

@@ -1,0 +1,57 @@
+from django.contrib import admin
+
+from surveys.models import FeedbackLink, Idea, PulseSchedule, Question, QuestionOption, SurveyTemplate, TemplateItem, TemplateSection, Wave
+
+
+class QuestionOptionInline(admin.TabularInline):
+    model = QuestionOption
+    extra = 0
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["text_en", "kind", "category", "code", "in_bank"]
+    list_filter = ["kind", "category", "in_bank"]
+    search_fields = ["text_en", "text_de", "code"]
+    inlines = [QuestionOptionInline]
+
+
+class TemplateSectionInline(admin.TabularInline):
+    model = TemplateSection
+    extra = 0
+
+
+class TemplateItemInline(admin.TabularInline):
+    model = TemplateItem
+    extra = 0
+    raw_id_fields = ["question"]
+
+
+@admin.register(SurveyTemplate)
+class SurveyTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "created"]
+    inlines = [TemplateSectionInline, TemplateItemInline]
+
+
+@admin.register(Wave)
+class WaveAdmin(admin.ModelAdmin):
+    # Responses and invitations are deliberately not browsable here.
+    list_display = ["title", "status", "opens_on", "closes_on", "invited_count", "published_responses"]
+    list_filter = ["status"]
+    readonly_fields = ["invited_count", "published_responses", "published_invited", "published_answered", "published_on", "reminders_sent"]
+
+
+@admin.register(PulseSchedule)
+class PulseScheduleAdmin(admin.ModelAdmin):
+    list_display = ["template", "frequency", "next_open_on", "active"]
+
+
+@admin.register(Idea)
+class IdeaAdmin(admin.ModelAdmin):
+    list_display = ["title", "status", "submitted_on"]
+    list_filter = ["status"]
+
+
+@admin.register(FeedbackLink)
+class FeedbackLinkAdmin(admin.ModelAdmin):
+    list_display = ["slug", "department", "location", "active"]

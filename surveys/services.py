@@ -1,0 +1,677 @@
+"""Writes for surveys: one function per use case, transactional, keyword-only."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import secrets
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection, transaction
+from django.db.models import F, Max
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from people.models import Employee, Segment, tenure_band
+from people.selectors import segment_employees
+from surveys.models import (
+    Answer,
+    CustomerFeedback,
+    Dimension,
+    FeedbackLink,
+    GroupRollup,
+    Idea,
+    Invitation,
+    InvitationToken,
+    ParticipationRollup,
+    PulseSchedule,
+    Question,
+    QuestionKind,
+    QuestionOption,
+    QuestionRollup,
+    Response,
+    SurveyTemplate,
+    TemplateItem,
+    TemplateSection,
+    Wave,
+    WaveComment,
+    WaveQuestion,
+)
+
+MAIL_BATCH_SIZE = 500
+INSERT_BATCH_SIZE = 5000
+
+
+def reporting_threshold() -> int:
+    return max(3, settings.REPORTING_THRESHOLD)
+
+
+def comment_threshold() -> int:
+    return max(3, settings.COMMENT_THRESHOLD)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- question bank and templates -------------------------------------------------------
+
+
+def template_is_locked(*, template: SurveyTemplate) -> bool:
+    """A template whose wave has a response can no longer change its questions."""
+    return Response.objects.filter(wave__template=template).exists()
+
+
+def question_is_locked(*, question: Question) -> bool:
+    return Answer.objects.filter(question=question).exists()
+
+
+def _require_unlocked(template: SurveyTemplate) -> None:
+    if template_is_locked(template=template):
+        raise ValidationError(_("This template already has responses; copy it to change its questions."))
+
+
+@transaction.atomic
+def question_create(
+    *, kind: str, text_en: str, text_de: str, options: list[tuple[str, str]] = (), category: str = "custom", created_by=None
+):
+    if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE) and len(options) < 2:
+        raise ValidationError(_("Choice questions need at least two options."))
+    question = Question.objects.create(kind=kind, category=category, text_en=text_en, text_de=text_de, created_by=created_by)
+    if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+        QuestionOption.objects.bulk_create(
+            QuestionOption(question=question, value=i, text_en=en, text_de=de or en) for i, (en, de) in enumerate(options, start=1)
+        )
+    return question
+
+
+@transaction.atomic
+def template_create(*, name: str, kind: str = SurveyTemplate.Kind.PULSE, description: str = "", created_by=None) -> SurveyTemplate:
+    template = SurveyTemplate.objects.create(name=name, kind=kind, description=description, created_by=created_by)
+    TemplateSection.objects.create(template=template, position=1, title_en="Questions", title_de="Fragen")
+    return template
+
+
+@transaction.atomic
+def template_section_add(*, template: SurveyTemplate, title_en: str, title_de: str = "") -> TemplateSection:
+    _require_unlocked(template)
+    position = (template.sections.aggregate(m=Max("position"))["m"] or 0) + 1
+    return TemplateSection.objects.create(template=template, position=position, title_en=title_en, title_de=title_de or title_en)
+
+
+@transaction.atomic
+def template_item_add(*, template: SurveyTemplate, question: Question, section: TemplateSection | None = None, required: bool = True):
+    _require_unlocked(template)
+    section = section or template.sections.order_by("position").first()
+    if section is None or section.template_id != template.pk:
+        raise ValidationError(_("Choose a section of this template."))
+    if template.items.filter(question=question).exists():
+        raise ValidationError(_("This question is already in the template."))
+    position = (section.items.aggregate(m=Max("position"))["m"] or 0) + 1
+    return TemplateItem.objects.create(template=template, section=section, question=question, position=position, required=required)
+
+
+@transaction.atomic
+def template_item_remove(*, item: TemplateItem) -> None:
+    _require_unlocked(item.template)
+    item.delete()
+
+
+@transaction.atomic
+def template_item_move(*, item: TemplateItem, up: bool) -> None:
+    _require_unlocked(item.template)
+    siblings = list(item.section.items.order_by("position", "id"))
+    index = siblings.index(item)
+    other = index - 1 if up else index + 1
+    if 0 <= other < len(siblings):
+        siblings[index], siblings[other] = siblings[other], siblings[index]
+    for position, sibling in enumerate(siblings, start=1):
+        if sibling.position != position:
+            TemplateItem.objects.filter(pk=sibling.pk).update(position=position)
+
+
+@transaction.atomic
+def template_copy(*, template: SurveyTemplate, created_by=None) -> SurveyTemplate:
+    copy = SurveyTemplate.objects.create(
+        name=_("Copy of %(name)s") % {"name": template.name},
+        kind=template.kind,
+        description=template.description,
+        copied_from=template,
+        created_by=created_by,
+    )
+    for section in template.sections.prefetch_related("items"):
+        new_section = TemplateSection.objects.create(
+            template=copy, position=section.position, title_en=section.title_en, title_de=section.title_de
+        )
+        TemplateItem.objects.bulk_create(
+            TemplateItem(template=copy, section=new_section, question_id=i.question_id, position=i.position, required=i.required)
+            for i in section.items.all()
+        )
+    return copy
+
+
+# --- waves -----------------------------------------------------------------------------
+
+
+def _template_questions(template: SurveyTemplate) -> list[TemplateItem]:
+    return list(template.items.select_related("section", "question").order_by("section__position", "position", "id"))
+
+
+@transaction.atomic
+def wave_create(
+    *,
+    template: SurveyTemplate,
+    title: str,
+    opens_on: date,
+    closes_on: date,
+    whole_company: bool = True,
+    segments=(),
+    reminder_days: list[int] | None = None,
+    created_by=None,
+    items: list[TemplateItem] | None = None,
+    schedule: PulseSchedule | None = None,
+) -> Wave:
+    if closes_on < opens_on:
+        raise ValidationError(_("The wave must close on or after the day it opens."))
+    if not whole_company and not segments:
+        raise ValidationError(_("Choose the whole company or at least one segment."))
+    items = items if items is not None else _template_questions(template)
+    if not items:
+        raise ValidationError(_("The template has no questions yet."))
+    wave = Wave.objects.create(
+        template=template,
+        title=title,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        whole_company=whole_company,
+        reminder_days=sorted(reminder_days)[:2] if reminder_days is not None else [3, 5],
+        created_by=created_by,
+        schedule=schedule,
+    )
+    if not whole_company:
+        wave.segments.set(segments)
+    WaveQuestion.objects.bulk_create(
+        WaveQuestion(
+            wave=wave,
+            question_id=item.question_id,
+            section_en=item.section.title_en,
+            section_de=item.section.title_de,
+            position=position,
+            required=item.required,
+        )
+        for position, item in enumerate(items, start=1)
+    )
+    if opens_on <= timezone.localdate():
+        wave_open(wave=wave)
+    return wave
+
+
+def _segment_map() -> dict[int, list[int]]:
+    """employee id -> ids of the segments they belong to now (one query per segment)."""
+    members: dict[int, list[int]] = defaultdict(list)
+    for segment in Segment.objects.all():
+        for employee_id in segment_employees(segment=segment).values_list("id", flat=True).iterator(chunk_size=10000):
+            members[employee_id].append(segment.pk)
+    return members
+
+
+def _audience(wave: Wave):
+    if wave.whole_company:
+        return Employee.objects.active()
+    ids: set[int] = set()
+    for segment in wave.segments.all():
+        ids.update(segment_employees(segment=segment).values_list("id", flat=True))
+    return Employee.objects.filter(pk__in=ids)
+
+
+@transaction.atomic
+def wave_open(*, wave: Wave) -> int:
+    """Invite the audience and queue the invitation mails in batches. Returns invitations made."""
+    from surveys.tasks import invitations_mail
+
+    if not Wave.objects.filter(pk=wave.pk, status=Wave.Status.DRAFT).update(status=Wave.Status.OPEN):
+        return 0  # someone else opened it
+    wave.status = Wave.Status.OPEN
+    segment_map = _segment_map()
+    rows = _audience(wave).values_list("id", "preferred_language")
+    invitations = [
+        Invitation(wave=wave, employee_id=eid, language=lang or "de", segment_ids=segment_map.get(eid, [])) for eid, lang in rows
+    ]
+    Invitation.objects.bulk_create(invitations, batch_size=INSERT_BATCH_SIZE, ignore_conflicts=True)
+    count = wave.invitations.count()
+    Wave.objects.filter(pk=wave.pk).update(invited_count=count)
+    wave.invited_count = count
+    ids = sorted(wave.invitations.values_list("id", flat=True))
+    for start in range(0, len(ids), MAIL_BATCH_SIZE):
+        batch = ids[start : start + MAIL_BATCH_SIZE]
+        invitations_mail.delay_on_commit(wave.pk, batch[0], batch[-1], False)
+    return count
+
+
+def _answer_url(token: str) -> str:
+    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("surveys:answer_token", args=[token])
+
+
+@transaction.atomic
+def invitations_mail(*, wave_id: int, first_id: int, last_id: int, reminder: bool = False) -> int:
+    """Mail one batch of invitations (or reminders); claims rows so a rerun sends nothing twice."""
+    wave = Wave.objects.select_related("template").get(pk=wave_id)
+    today = timezone.localdate()
+    if wave.status != Wave.Status.OPEN or today > wave.closes_on:
+        return 0
+    pending = Invitation.objects.filter(wave=wave, pk__gte=first_id, pk__lte=last_id, used_on__isnull=True)
+    pending = pending.filter(reminders_sent__lt=wave.reminders_sent) if reminder else pending.filter(mailed_on__isnull=True)
+    claimed = list(pending.select_for_update(skip_locked=True).select_related("employee"))
+    if not claimed:
+        return 0
+    ids = [invitation.pk for invitation in claimed]
+    if reminder:
+        Invitation.objects.filter(pk__in=ids).update(reminders_sent=wave.reminders_sent)
+    else:
+        Invitation.objects.filter(pk__in=ids).update(mailed_on=today)
+    tokens, messages = [], []
+    for invitation in claimed:
+        if not invitation.employee.email:
+            continue
+        token = secrets.token_urlsafe(32)  # 256 random bits
+        tokens.append(InvitationToken(token_hash=token_hash(token), invitation=invitation))
+        with translation.override(invitation.language):
+            context = {"wave": wave, "employee": invitation.employee, "url": _answer_url(token), "reminder": reminder}
+            subject = render_to_string("surveys/mail/invitation_subject.txt", context).strip()
+            body = render_to_string("surveys/mail/invitation.txt", context)
+        messages.append(EmailMultiAlternatives(subject, body, to=[invitation.employee.email]))
+    InvitationToken.objects.bulk_create(tokens)
+    with get_connection() as mail:
+        mail.send_messages(messages)
+    return len(messages)
+
+
+@transaction.atomic
+def wave_remind(*, wave: Wave) -> int:
+    """Send the next due reminder of an open wave to its unused invitations. Returns batches queued."""
+    from surveys.tasks import invitations_mail
+
+    today = timezone.localdate()
+    if wave.status != Wave.Status.OPEN or today > wave.closes_on:
+        return 0
+    due = [day for day in wave.reminder_days[:2] if wave.opens_on + timedelta(days=day) <= today]
+    if len(due) <= wave.reminders_sent:
+        return 0
+    number = wave.reminders_sent + 1
+    if not Wave.objects.filter(pk=wave.pk, reminders_sent=wave.reminders_sent).update(reminders_sent=number):
+        return 0
+    wave.reminders_sent = number
+    ids = list(wave.invitations.filter(used_on__isnull=True).order_by("id").values_list("id", flat=True))
+    batches = 0
+    for start in range(0, len(ids), MAIL_BATCH_SIZE):
+        batch = ids[start : start + MAIL_BATCH_SIZE]
+        invitations_mail.delay_on_commit(wave.pk, batch[0], batch[-1], True)
+        batches += 1
+    return batches
+
+
+def waves_remind() -> int:
+    return sum(wave_remind(wave=wave) for wave in Wave.objects.filter(status=Wave.Status.OPEN))
+
+
+def waves_open_due() -> int:
+    opened = 0
+    for wave in Wave.objects.filter(status=Wave.Status.DRAFT, opens_on__lte=timezone.localdate()):
+        opened += bool(wave_open(wave=wave))
+    return opened
+
+
+@transaction.atomic
+def wave_close(*, wave: Wave) -> bool:
+    if not Wave.objects.filter(pk=wave.pk, status=Wave.Status.OPEN).update(status=Wave.Status.CLOSED):
+        return False
+    wave.status = Wave.Status.CLOSED
+    wave_rollup(wave=wave)
+    return True
+
+
+def waves_close_due() -> int:
+    closed = 0
+    for wave in Wave.objects.filter(status=Wave.Status.OPEN, closes_on__lt=timezone.localdate()):
+        closed += wave_close(wave=wave)
+    return closed
+
+
+# --- answering -------------------------------------------------------------------------
+
+
+class AlreadyAnswered(Exception):
+    pass
+
+
+@transaction.atomic
+def response_submit(*, invitation: Invitation, employee: Employee, answers: list[dict]) -> Response:
+    """Store one anonymous response and mark its invitation used, exactly once.
+
+    The conditional UPDATE takes the invitation's row lock: a concurrent second submit waits,
+    then finds ``used_on`` set and matches no row, so it raises ``AlreadyAnswered``.
+    ``answers`` are dicts with question_id, value, choices, text, provider_id.
+    """
+    today = timezone.localdate()
+    claimed = Invitation.objects.filter(
+        pk=invitation.pk, used_on__isnull=True, wave__status=Wave.Status.OPEN, wave__closes_on__gte=today
+    ).update(used_on=today)
+    if not claimed:
+        raise AlreadyAnswered
+    response = Response.objects.create(
+        wave_id=invitation.wave_id,
+        department_id=employee.department_id,
+        location_id=employee.location_id,
+        segment_ids=invitation.segment_ids,
+        tenure_band=tenure_band(employee.hire_date, today),
+    )
+    Answer.objects.bulk_create(Answer(response=response, **answer) for answer in answers)
+    return response
+
+
+# --- rollups ---------------------------------------------------------------------------
+
+_GROUP_SQL = {
+    Dimension.ALL: "''",
+    Dimension.DEPARTMENT: "coalesce(r.department_id::text, '')",
+    Dimension.LOCATION: "coalesce(r.location_id::text, '')",
+    Dimension.TENURE: "r.tenure_band",
+}
+
+# One row per numeric value (multiple choice answers exploded); value -1 marks a respondent of a
+# multiple-choice question so its n counts people, not ticks.
+_VALUES_SQL = """
+    SELECT response_id, question_id, provider_id, value FROM surveys_answer WHERE value IS NOT NULL
+    UNION ALL SELECT response_id, question_id, provider_id, unnest(choices) FROM surveys_answer WHERE cardinality(choices) > 0
+    UNION ALL SELECT response_id, question_id, provider_id, -1 FROM surveys_answer WHERE cardinality(choices) > 0
+"""
+
+
+def _rollup_rows(wave_id: int, dimension: str):
+    if dimension == Dimension.SEGMENT:
+        group_from, group_key = "CROSS JOIN LATERAL unnest(r.segment_ids) AS g(key)", "g.key::text"
+    else:
+        group_from, group_key = "", _GROUP_SQL[dimension]
+    sql = f"""
+        SELECT {group_key}, a.question_id, a.provider_id, a.value, count(*)
+        FROM ({_VALUES_SQL}) a JOIN surveys_response r ON r.id = a.response_id {group_from}
+        WHERE r.wave_id = %s GROUP BY 1, 2, 3, 4
+    """  # noqa: S608 - only fixed fragments are interpolated
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [wave_id])
+        return cursor.fetchall()
+
+
+def _profile_groups(department_id, location_id, band, segment_ids) -> list[tuple[str, str]]:
+    groups = [
+        (Dimension.ALL.value, ""),
+        (Dimension.DEPARTMENT.value, str(department_id or "")),
+        (Dimension.LOCATION.value, str(location_id or "")),
+        (Dimension.TENURE.value, band or ""),
+    ]
+    groups.extend((Dimension.SEGMENT.value, str(s)) for s in sorted(set(segment_ids or [])))
+    return groups
+
+
+PARTITIONS = (Dimension.DEPARTMENT.value, Dimension.LOCATION.value, Dimension.TENURE.value)
+
+
+def suppress_groups(counts: dict, pair_counts: dict, threshold: int) -> tuple[dict, dict]:
+    """Decide which groups to hide and why; returns (reasons, containers).
+
+    - ``small``: fewer than ``threshold`` responses (primary suppression);
+    - ``overlap``: the group lies inside a larger visible group that has fewer than ``threshold``
+      more responses, so subtracting one from the other would expose a few people;
+    - ``secondary``: in a breakdown that splits everyone (department, location, tenure) exactly
+      one group was hidden, so the next smallest is hidden too and the hidden one cannot be
+      derived from the total.
+    ``containers`` maps each group to the groups that contain it (used again per question cell).
+    """
+    reasons = {group: "small" for group, n in counts.items() if n < threshold}
+    containers: dict = defaultdict(list)
+    for (a, b), both in pair_counts.items():
+        for inner, outer in ((a, b), (b, a)):
+            if both == counts[inner] and counts[outer] >= counts[inner]:
+                containers[inner].append(outer)
+    changed = True
+    while changed:
+        changed = False
+        for inner, outers in containers.items():
+            if inner in reasons:
+                continue
+            for outer in outers:
+                if outer not in reasons and 0 < counts[outer] - counts[inner] < threshold:
+                    reasons[inner] = "overlap"
+                    changed = True
+                    break
+        for dimension in PARTITIONS:
+            groups = [g for g in counts if g[0] == dimension]
+            hidden = [g for g in groups if g in reasons]
+            visible = sorted((g for g in groups if g not in reasons), key=lambda g: (counts[g], g))
+            if len(hidden) == 1 and visible:
+                reasons[visible[0]] = "secondary"
+                changed = True
+    return reasons, containers
+
+
+def _favourable(kind: str, value: int) -> bool:
+    if kind == QuestionKind.AGREEMENT:
+        return value >= 4
+    if kind == QuestionKind.SCALE10:
+        return value >= 9
+    if kind == QuestionKind.YES_NO:
+        return value == 1
+    return False
+
+
+@transaction.atomic
+def wave_rollup(*, wave: Wave, force: bool = False) -> bool:
+    """Rebuild a wave's rollups from its raw answers. Returns whether it published.
+
+    While the wave is open nothing is published until at least the reporting threshold of new
+    responses has arrived since the last publication, so results move only in such steps.
+    """
+    # The row lock serialises two rollups of one wave; the caller's instance is refreshed at the end.
+    wave.refresh_from_db()
+    Wave.objects.select_for_update().filter(pk=wave.pk).values_list("pk").get()
+    threshold = reporting_threshold()
+    responses = wave.responses.count()
+    if wave.status == Wave.Status.OPEN and not force and responses - wave.published_responses < threshold:
+        return False
+    kinds = dict(WaveQuestion.objects.filter(wave=wave).values_list("question_id", "question__kind"))
+
+    profiles = Counter(
+        (d, loc, band, tuple(sorted(segs)))
+        for d, loc, band, segs in wave.responses.values_list("department_id", "location_id", "tenure_band", "segment_ids")
+    )
+    counts: Counter = Counter()
+    pair_counts: Counter = Counter()
+    for (d, loc, band, segs), n in profiles.items():
+        groups = _profile_groups(d, loc, band, segs)
+        for i, group in enumerate(groups):
+            counts[group] += n
+            for other in groups[i + 1 :]:
+                pair_counts[(group, other)] += n
+    reasons, containers = suppress_groups(counts, pair_counts, threshold)
+
+    GroupRollup.objects.filter(wave=wave).delete()
+    QuestionRollup.objects.filter(wave=wave).delete()
+    ParticipationRollup.objects.filter(wave=wave).delete()
+    WaveComment.objects.filter(wave=wave).delete()
+    GroupRollup.objects.bulk_create(
+        GroupRollup(
+            wave=wave,
+            dimension=group[0],
+            group_key=group[1],
+            responses=n,
+            suppressed_reason=reasons.get(group, ""),
+            within=[f"{outer[0]}:{outer[1]}" for outer in containers.get(group, [])],
+        )
+        for group, n in counts.items()
+    )
+
+    rollups: dict = {}
+    for dimension in Dimension.values:
+        for key, question_id, provider_id, value, count in _rollup_rows(wave.pk, dimension):
+            row = rollups.setdefault(
+                (dimension, key, question_id, provider_id),
+                QuestionRollup(wave=wave, dimension=dimension, group_key=key, question_id=question_id, provider_id=provider_id, n=0),
+            )
+            kind = kinds.get(question_id)
+            if value == -1:
+                row.n += count
+                continue
+            row.distribution[str(value)] = row.distribution.get(str(value), 0) + count
+            if kind == QuestionKind.MULTIPLE:
+                continue
+            row.n += count
+            row.total += value * count
+            if _favourable(kind, value):
+                row.favourable += count
+            if kind == QuestionKind.SCALE10:
+                row.promoters += count if value >= 9 else 0
+                row.detractors += count if value <= 6 else 0
+    QuestionRollup.objects.bulk_create(rollups.values(), batch_size=INSERT_BATCH_SIZE)
+
+    participation = Counter()
+    answered = Counter()
+    for department_id, used_on in wave.invitations.values_list("employee__department_id", "used_on").iterator(chunk_size=10000):
+        participation[department_id] += 1
+        answered[department_id] += used_on is not None
+    ParticipationRollup.objects.bulk_create(
+        ParticipationRollup(wave=wave, department_id=department_id, invited=invited, answered=answered[department_id])
+        for department_id, invited in participation.items()
+    )
+
+    _comments_rollup(wave, counts, reasons)
+    Wave.objects.filter(pk=wave.pk).update(
+        published_responses=responses,
+        published_invited=sum(participation.values()),
+        published_answered=sum(answered.values()),
+        published_on=timezone.now(),
+    )
+    wave.refresh_from_db()
+    return True
+
+
+def _comments_rollup(wave: Wave, counts: dict, reasons: dict) -> None:
+    """Copy free texts in random order, only for the whole wave and for visible departments
+    at or above the comment threshold; comments never carry any other attribute."""
+    minimum = comment_threshold()
+    shuffle = random.SystemRandom()
+    texts = wave.responses.filter(answers__text__gt="").values_list("department_id", "answers__question_id", "answers__text")
+    comments = []
+    total = counts.get((Dimension.ALL.value, ""), 0)
+    for department_id, question_id, text in texts:
+        if total >= minimum:
+            comments.append(WaveComment(wave=wave, question_id=question_id, sort_key=shuffle.random(), text=text))
+        group = (Dimension.DEPARTMENT.value, str(department_id or ""))
+        if counts.get(group, 0) >= minimum and group not in reasons:
+            comments.append(
+                WaveComment(
+                    wave=wave,
+                    question_id=question_id,
+                    dimension=Dimension.DEPARTMENT,
+                    group_key=group[1],
+                    sort_key=shuffle.random(),
+                    text=text,
+                )
+            )
+    WaveComment.objects.bulk_create(comments, batch_size=INSERT_BATCH_SIZE)
+
+
+def waves_rollup() -> int:
+    return sum(wave_rollup(wave=wave) for wave in Wave.objects.filter(status=Wave.Status.OPEN))
+
+
+# --- recurring pulses ------------------------------------------------------------------
+
+
+def _next_date(day: date, frequency: str) -> date:
+    if frequency == PulseSchedule.Frequency.WEEKLY:
+        return day + timedelta(days=7)
+    if frequency == PulseSchedule.Frequency.BIWEEKLY:
+        return day + timedelta(days=14)
+    months = 1 if frequency == PulseSchedule.Frequency.MONTHLY else 3
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, 28))
+
+
+def rotation_items(items: list, offset: int, size: int) -> list:
+    """``size`` items starting at ``offset``, wrapping around, in template order."""
+    if not items or size <= 0 or size >= len(items):
+        return list(items)
+    picked = {(offset + i) % len(items) for i in range(size)}
+    return [item for i, item in enumerate(items) if i in picked]
+
+
+@transaction.atomic
+def schedule_run(*, schedule: PulseSchedule) -> Wave | None:
+    """Create and open the due wave of a recurring pulse; the claim makes it run once."""
+    today = timezone.localdate()
+    if not schedule.active or schedule.next_open_on > today:
+        return None
+    due = schedule.next_open_on
+    claimed = PulseSchedule.objects.filter(pk=schedule.pk, next_open_on=due, rotation_offset=schedule.rotation_offset).update(
+        next_open_on=_next_date(due, schedule.frequency), rotation_offset=F("rotation_offset") + schedule.items_per_wave
+    )
+    if not claimed:
+        return None
+    items = rotation_items(_template_questions(schedule.template), schedule.rotation_offset, schedule.items_per_wave)
+    return wave_create(
+        template=schedule.template,
+        title=f"{schedule.template.name} · {due:%Y-%m-%d}",
+        opens_on=today,
+        closes_on=today + timedelta(days=max(schedule.window_days - 1, 0)),
+        whole_company=schedule.whole_company,
+        segments=list(schedule.segments.all()),
+        items=items,
+        schedule=schedule,
+    )
+
+
+def schedules_run() -> int:
+    created = 0
+    for schedule in PulseSchedule.objects.filter(active=True, next_open_on__lte=timezone.localdate()).select_related("template"):
+        created += schedule_run(schedule=schedule) is not None
+    return created
+
+
+# --- ideas and customer feedback ------------------------------------------------------
+
+
+@transaction.atomic
+def idea_submit(*, user, title: str, body: str, department=None, anonymous: bool) -> Idea:
+    return Idea.objects.create(
+        title=title, body=body, department=department, author=None if anonymous else user, submitted_on=timezone.localdate()
+    )
+
+
+@transaction.atomic
+def idea_triage(*, idea: Idea, status: str, public_answer: str) -> Idea:
+    if status not in Idea.Status.values:
+        raise ValidationError(_("Unknown status."))
+    idea.status = status
+    idea.public_answer = public_answer
+    idea.answered_on = timezone.localdate() if public_answer else None
+    idea.save(update_fields=["status", "public_answer", "answered_on"])
+    return idea
+
+
+@transaction.atomic
+def feedback_link_create(*, department=None, location=None) -> FeedbackLink:
+    if department is None and location is None:
+        raise ValidationError(_("Choose a department or a location."))
+    return FeedbackLink.objects.create(slug=secrets.token_urlsafe(12), department=department, location=location)
+
+
+@transaction.atomic
+def feedback_submit(*, link: FeedbackLink, satisfaction: int, nps: int, comment: str = "") -> CustomerFeedback:
+    return CustomerFeedback.objects.create(link=link, given_on=timezone.localdate(), satisfaction=satisfaction, nps=nps, comment=comment)

@@ -1,0 +1,353 @@
+import csv
+import io
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from common.roles import EMPLOYEE, HR_MANAGER, has_role, role_required
+from surveys import selectors, services
+from surveys.forms import (
+    AnswerForm,
+    CustomerFeedbackForm,
+    FeedbackLinkForm,
+    IdeaForm,
+    IdeaTriageForm,
+    ItemAddForm,
+    QuestionForm,
+    ScheduleForm,
+    SectionForm,
+    TemplateForm,
+    WaveForm,
+)
+from surveys.models import FeedbackLink, Idea, Invitation, PulseSchedule, SurveyTemplate, TemplateItem, Wave
+
+
+def token_rate(group, request) -> str:
+    return getattr(settings, "SURVEYS_TOKEN_RATE", "30/m")
+
+
+def feedback_rate(group, request) -> str:
+    return getattr(settings, "SURVEYS_FEEDBACK_RATE", "10/m")
+
+
+def _too_many(request):
+    return render(request, "surveys/token_problem.html", {"problem": "rate"}, status=429)
+
+
+def _messages_error(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+# --- HR: overview, bank, templates -----------------------------------------------------
+
+
+@role_required(HR_MANAGER)
+def index(request):
+    context = {
+        "templates": selectors.templates_overview(),
+        "waves": selectors.waves_overview()[:50],
+        "schedules": PulseSchedule.objects.select_related("template"),
+    }
+    return render(request, "surveys/index.html", context)
+
+
+@role_required(HR_MANAGER)
+def bank(request):
+    form = QuestionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.question_create(
+            kind=data["kind"],
+            category=data["category"],
+            text_en=data["text_en"],
+            text_de=data["text_de"],
+            options=data["option_pairs"],
+            created_by=request.user,
+        )
+        messages.success(request, _("Question added to the bank."))
+        return redirect("surveys:bank")
+    return render(request, "surveys/bank.html", {"questions": selectors.bank_questions(), "form": form})
+
+
+@role_required(HR_MANAGER)
+def template_create(request):
+    form = TemplateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        template = services.template_create(created_by=request.user, **form.cleaned_data)
+        return redirect("surveys:template_detail", pk=template.pk)
+    return render(request, "surveys/form_page.html", {"form": form, "title": _("New survey template")})
+
+
+@role_required(HR_MANAGER)
+def template_detail(request, pk):
+    template = get_object_or_404(SurveyTemplate, pk=pk)
+    context = {
+        "template": template,
+        "sections": selectors.template_detail(template=template),
+        "locked": services.template_is_locked(template=template),
+        "bank": selectors.bank_questions(),
+        "section_form": SectionForm(),
+        "waves": template.waves.order_by("-opens_on"),
+    }
+    return render(request, "surveys/template_detail.html", context)
+
+
+@require_POST
+@role_required(HR_MANAGER)
+def template_section_add(request, pk):
+    template = get_object_or_404(SurveyTemplate, pk=pk)
+    form = SectionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.template_section_add(template=template, **form.cleaned_data)
+        except ValidationError as error:
+            _messages_error(request, error)
+    return redirect("surveys:template_detail", pk=pk)
+
+
+@require_POST
+@role_required(HR_MANAGER)
+def template_item_add(request, pk):
+    template = get_object_or_404(SurveyTemplate, pk=pk)
+    form = ItemAddForm(request.POST, template=template)
+    if form.is_valid():
+        try:
+            services.template_item_add(template=template, **form.cleaned_data)
+        except ValidationError as error:
+            _messages_error(request, error)
+    else:
+        messages.error(request, _("Choose a question to add."))
+    return redirect("surveys:template_detail", pk=pk)
+
+
+@require_POST
+@role_required(HR_MANAGER)
+def template_item_remove(request, pk):
+    item = get_object_or_404(TemplateItem.objects.select_related("template"), pk=pk)
+    try:
+        services.template_item_remove(item=item)
+    except ValidationError as error:
+        _messages_error(request, error)
+    return redirect("surveys:template_detail", pk=item.template_id)
+
+
+@require_POST
+@role_required(HR_MANAGER)
+def template_item_move(request, pk):
+    item = get_object_or_404(TemplateItem.objects.select_related("template", "section"), pk=pk)
+    try:
+        services.template_item_move(item=item, up=request.POST.get("direction") == "up")
+    except ValidationError as error:
+        _messages_error(request, error)
+    return redirect("surveys:template_detail", pk=item.template_id)
+
+
+@require_POST
+@role_required(HR_MANAGER)
+def template_copy(request, pk):
+    template = get_object_or_404(SurveyTemplate, pk=pk)
+    copy = services.template_copy(template=template, created_by=request.user)
+    messages.success(request, _("Template copied; you can change the copy's questions."))
+    return redirect("surveys:template_detail", pk=copy.pk)
+
+
+@role_required(HR_MANAGER)
+def template_trend(request, pk):
+    template = get_object_or_404(SurveyTemplate, pk=pk)
+    return render(request, "surveys/template_trend.html", {"template": template, "trend": selectors.template_trend(template=template)})
+
+
+# --- HR: waves and results -------------------------------------------------------------
+
+
+@role_required(HR_MANAGER)
+def wave_create(request, pk):
+    template = get_object_or_404(SurveyTemplate, pk=pk)
+    form = WaveForm(request.POST or None, initial={"title": template.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            wave = services.wave_create(template=template, created_by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Wave created; %(n)s employees invited.") % {"n": wave.invited_count})
+            return redirect("surveys:wave_results", pk=wave.pk)
+    return render(request, "surveys/form_page.html", {"form": form, "title": _("New wave of %(name)s") % {"name": template.name}})
+
+
+@role_required(HR_MANAGER)
+def schedule_create(request, pk):
+    template = get_object_or_404(SurveyTemplate, pk=pk)
+    form = ScheduleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        segments = data.pop("segments")
+        schedule = PulseSchedule.objects.create(template=template, **data)
+        schedule.segments.set(segments)
+        services.schedule_run(schedule=schedule)
+        messages.success(request, _("Recurring pulse started."))
+        return redirect("surveys:index")
+    return render(request, "surveys/form_page.html", {"form": form, "title": _("Recurring pulse of %(name)s") % {"name": template.name}})
+
+
+@role_required(HR_MANAGER)
+def wave_results(request, pk):
+    wave = get_object_or_404(Wave.objects.select_related("template"), pk=pk)
+    results = selectors.wave_results(wave=wave, dimension=request.GET.get("by", "department"))
+    return render(request, "surveys/wave_results.html", {"wave": wave, "results": results})
+
+
+@require_POST
+@role_required(HR_MANAGER)
+def wave_close(request, pk):
+    wave = get_object_or_404(Wave, pk=pk)
+    if services.wave_close(wave=wave):
+        messages.success(request, _("The wave is closed and its results are final."))
+    return redirect("surveys:wave_results", pk=pk)
+
+
+@require_POST
+@role_required(HR_MANAGER)
+def wave_rollup(request, pk):
+    wave = get_object_or_404(Wave, pk=pk)
+    if services.wave_rollup(wave=wave):
+        messages.success(request, _("Results refreshed."))
+    else:
+        messages.info(request, _("Not enough new responses yet; results move only in steps to protect respondents."))
+    return redirect("surveys:wave_results", pk=pk)
+
+
+@role_required(HR_MANAGER)
+def wave_export(request, pk, fmt):
+    wave = get_object_or_404(Wave.objects.select_related("template"), pk=pk)
+    rows = selectors.results_table(wave=wave)
+    filename = f"wave-{wave.pk}-results.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        csv.writer(response).writerows(rows)
+    else:
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = "Results"
+        for row in rows:
+            sheet.append(row)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@role_required(HR_MANAGER)
+def internal_results(request, pk):
+    wave = get_object_or_404(Wave.objects.select_related("template"), pk=pk)
+    return render(request, "surveys/internal_results.html", {"wave": wave, "results": selectors.internal_customer_results(wave=wave)})
+
+
+# --- answering -------------------------------------------------------------------------
+
+
+def _answer(request, invitation: Invitation, action_url: str):
+    wave = invitation.wave
+    if invitation.used_on:
+        return render(request, "surveys/token_problem.html", {"problem": "used"})
+    if not selectors.wave_is_answerable(wave=wave):
+        return render(request, "surveys/token_problem.html", {"problem": "closed"}, status=410)
+    items = selectors.wave_questions(wave=wave)
+    providers = selectors.provider_departments() if wave.is_internal_customer else ()
+    form = AnswerForm(request.POST or None, items=items, providers=providers)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.response_submit(invitation=invitation, employee=invitation.employee, answers=form.answers())
+        except services.AlreadyAnswered:
+            return render(request, "surveys/token_problem.html", {"problem": "used"})
+        return render(request, "surveys/answer_thanks.html", {"wave": wave})
+    return render(request, "surveys/answer.html", {"wave": wave, "form": form, "action_url": action_url})
+
+
+@ratelimit(key="ip", rate=token_rate, method=ratelimit.ALL, block=False)
+def answer_token(request, token):
+    if getattr(request, "limited", False):
+        return _too_many(request)
+    invitation = selectors.invitation_for_token(token_hash=services.token_hash(token))
+    if invitation is None:
+        return render(request, "surveys/token_problem.html", {"problem": "unknown"}, status=404)
+    return _answer(request, invitation, request.path)
+
+
+@role_required(EMPLOYEE)
+def answer(request, pk):
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("wave", "wave__template", "employee"), wave_id=pk, employee__user=request.user
+    )
+    return _answer(request, invitation, request.path)
+
+
+# --- ideas -----------------------------------------------------------------------------
+
+
+@login_required
+def ideas(request):
+    status = request.GET.get("status", "")
+    context = {"ideas": selectors.ideas_board(status=status), "status": status, "statuses": Idea.Status.choices}
+    context["triage_form"] = IdeaTriageForm() if has_role(request.user, HR_MANAGER) else None
+    return render(request, "surveys/ideas.html", context)
+
+
+@role_required(EMPLOYEE)
+def idea_submit(request):
+    form = IdeaForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.idea_submit(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Thank you! Your idea is on the board."))
+        return redirect("surveys:ideas")
+    return render(request, "surveys/form_page.html", {"form": form, "title": _("Submit an improvement idea")})
+
+
+@require_POST
+@role_required(HR_MANAGER)
+def idea_triage(request, pk):
+    idea = get_object_or_404(Idea, pk=pk)
+    form = IdeaTriageForm(request.POST)
+    if form.is_valid():
+        services.idea_triage(idea=idea, **form.cleaned_data)
+        messages.success(request, _("Idea updated."))
+    else:
+        messages.error(request, _("Choose a valid status."))
+    return redirect("surveys:ideas")
+
+
+# --- external customer feedback --------------------------------------------------------
+
+
+@role_required(HR_MANAGER)
+def feedback_links(request):
+    form = FeedbackLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.feedback_link_create(**form.cleaned_data)
+        messages.success(request, _("Public feedback link created."))
+        return redirect("surveys:feedback_links")
+    context = {"form": form, "rows": selectors.feedback_summary(), "base_url": settings.PORTAL_BASE_URL.rstrip("/")}
+    return render(request, "surveys/feedback_links.html", context)
+
+
+@ratelimit(key="ip", rate=feedback_rate, method="POST", block=False)
+def feedback_public(request, slug):
+    link = get_object_or_404(FeedbackLink.objects.select_related("department", "location"), slug=slug, active=True)
+    if getattr(request, "limited", False):
+        return _too_many(request)
+    form = CustomerFeedbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.feedback_submit(link=link, **form.cleaned_data)
+        return render(request, "surveys/feedback_thanks.html", {"link": link})
+    return render(request, "surveys/feedback_public.html", {"link": link, "form": form})

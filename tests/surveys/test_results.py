@@ -1,0 +1,213 @@
+"""Results from rollups, and the anonymity rules tried as an attacking HR manager would."""
+
+import csv
+import re
+import io
+from datetime import date
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from people.models import Employee
+from surveys import services
+from surveys.models import Invitation, Question
+from surveys.selectors import wave_results
+from tests.people.factories import DepartmentFactory, LocationFactory, SegmentFactory
+from tests.surveys.factories import open_wave, pulse_template, staff
+
+pytestmark = pytest.mark.django_db
+
+
+def answer_all(wave, employees, value=4, text="", enps=9):
+    """Answer as each employee through the service, like the answering page does."""
+    items = list(wave.questions.select_related("question"))
+    for employee in employees:
+        invitation = Invitation.objects.get(wave=wave, employee=employee)
+        rows = []
+        for wq in items:
+            kind = wq.question.kind
+            if kind == "agree5":
+                rows.append({"question_id": wq.question_id, "value": value})
+            elif kind == "scale10":
+                rows.append({"question_id": wq.question_id, "value": enps})
+            elif kind == "text" and text:
+                rows.append({"question_id": wq.question_id, "text": f"{text} {employee.pk}"})
+        services.response_submit(invitation=invitation, employee=employee, answers=rows)
+
+
+@pytest.fixture
+def company(db):
+    hq, remote = LocationFactory(name="HQ"), LocationFactory(name="Remote")
+    sales, it, legal = DepartmentFactory(name_en="Sales"), DepartmentFactory(name_en="IT"), DepartmentFactory(name_en="Legal")
+    return {
+        "hq": hq,
+        "remote": remote,
+        "sales": staff(sales, hq, 8),
+        "it": staff(it, hq, 6),
+        "legal": staff(legal, remote, 2),
+        "departments": (sales, it, legal),
+    }
+
+
+def everyone(company):
+    return company["sales"] + company["it"] + company["legal"]
+
+
+def test_results_per_question_engagement_and_enps(company):
+    wave = open_wave(pulse_template())
+    answer_all(wave, company["sales"], value=5, enps=10)
+    answer_all(wave, company["it"], value=2, enps=3)
+    services.wave_close(wave=wave)
+    results = wave_results(wave=wave)
+    proud = next(q for q in results.questions if q.question.code == "eng-proud")
+    assert proud.total.n == 14
+    assert proud.total.mean == round((8 * 5 + 6 * 2) / 14, 2)
+    assert proud.total.favourability == round(100 * 8 / 14)
+    assert results.enps.enps == round(100 * (8 - 6) / 14)
+    assert results.engagement.favourability == round(100 * 8 / 14)
+    assert results.participation_total["answered"] == 14 and results.participation_total["invited"] == 16
+
+
+def test_small_department_is_hidden_with_secondary_suppression(company):
+    wave = open_wave(pulse_template())
+    answer_all(wave, everyone(company))
+    services.wave_close(wave=wave)
+    results = wave_results(wave=wave, dimension="department")
+    by_label = {g.label: g for g in results.groups}
+    assert by_label["Legal"].reason == "small"
+    # Exactly one sibling was hidden, so the next smallest (IT, 6) is hidden too.
+    assert by_label["IT"].reason == "secondary"
+    assert by_label["Sales"].responses == 8
+    for q in results.questions:
+        cells = dict(zip([g.label for g in results.groups], q.cells, strict=True))
+        assert cells["Legal"].hidden and cells["IT"].hidden and cells["Legal"].n is None
+
+
+def test_hidden_cells_say_why(client, hr_manager, company):
+    wave = open_wave(pulse_template())
+    answer_all(wave, everyone(company))
+    services.wave_close(wave=wave)
+    client.force_login(hr_manager)
+    page = client.get(reverse("surveys:wave_results", args=[wave.pk]) + "?by=department")
+    assert b"fewer than 5 responses" in page.content
+    assert b"cannot be derived from the total" in page.content
+
+
+def test_attacker_cannot_single_out_a_person_by_combining_breakdowns_and_exports(client, hr_manager, company):
+    """Legal has two people at the only remote location; Remote vs HQ vs total, departments
+    vs total and a hand-made segment "everyone but one" must not reveal any of them."""
+    legal_person = company["legal"][0]
+    everybody_but_one = SegmentFactory(name="Everyone but one", rules={"match": "all", "conditions": []})
+    wave = open_wave(pulse_template())
+    # The segment contains all but one: make it so by editing the snapshot source.
+    Invitation.objects.filter(wave=wave).exclude(employee=legal_person).update(segment_ids=[everybody_but_one.pk])
+    Invitation.objects.filter(wave=wave, employee=legal_person).update(segment_ids=[])
+    answer_all(wave, [e for e in everyone(company) if e != legal_person], value=4)
+    answer_all(wave, [legal_person], value=1)  # the one the attacker is after
+    services.wave_close(wave=wave)
+    client.force_login(hr_manager)
+
+    exported = list(csv.reader(io.StringIO(client.get(reverse("surveys:wave_export_csv", args=[wave.pk])).content.decode())))
+    sheet = load_workbook(io.BytesIO(client.get(reverse("surveys:wave_export_xlsx", args=[wave.pk])).content)).active
+    xlsx_rows = [[("" if c is None else str(c)) for c in row] for row in sheet.iter_rows(values_only=True)]
+    assert [r[:4] for r in exported] == [r[:4] for r in xlsx_rows]
+
+    proud_text = Question.objects.get(code="eng-proud").text_en
+    visible = {}
+    for row in exported[1:]:
+        breakdown, group, question, n = row[0], row[1], row[2], row[3]
+        if question == proud_text and n:
+            visible[(breakdown, group)] = int(n)
+    total = visible[("All respondents", "All respondents")]
+    assert total == 16
+    # No visible group may differ from the total, or from a group containing it, by fewer than 5.
+    for (breakdown, group), n in visible.items():
+        assert n == total or total - n >= 5, (breakdown, group, n)
+    # Within each breakdown that splits everyone, the hidden part is never derivable as total - visible.
+    for breakdown in ("Department", "Location", "Tenure"):
+        shown = sum(n for (b, _g), n in visible.items() if b == breakdown)
+        assert shown == total or total - shown >= 5 or shown == 0, breakdown
+    # And the pages show exactly the same protection as the exports: Legal's row never shows a number.
+    for by in ("department", "location", "segment", "tenure"):
+        page = client.get(reverse("surveys:wave_results", args=[wave.pk]) + f"?by={by}").content.decode()
+        for row in re.findall(r"<tr>(?:(?!</tr>).)*Legal(?:(?!</tr>).)*</tr>", page, re.S):
+            assert "suppressed" in row and ">2<" not in row.replace(" ", ""), row
+
+
+def test_overlap_rule_hides_a_group_that_differs_from_its_container_by_a_few():
+    counts = {("all", ""): 20, ("segment", "1"): 19, ("department", "7"): 20}
+    pairs = {(("all", ""), ("segment", "1")): 19, (("all", ""), ("department", "7")): 20, (("segment", "1"), ("department", "7")): 19}
+    reasons, _containers = services.suppress_groups(counts, pairs, 5)
+    assert reasons[("segment", "1")] == "overlap"
+    assert ("department", "7") not in reasons
+
+
+def test_open_wave_results_move_only_in_steps_of_the_threshold(company):
+    wave = open_wave(pulse_template())
+    people = everyone(company)
+    answer_all(wave, people[:4])
+    assert services.wave_rollup(wave=wave) is False
+    wave.refresh_from_db()
+    assert wave.published_responses == 0 and wave.published_answered == 0
+    results = wave_results(wave=wave)
+    assert results.questions[0].total.reason == "pending" and results.participation_total["answered"] is None
+    answer_all(wave, people[4:5])
+    assert services.wave_rollup(wave=wave) is True
+    wave.refresh_from_db()
+    assert wave.published_responses == 5
+    answer_all(wave, people[5:9])  # four more: nothing moves
+    assert services.wave_rollup(wave=wave) is False
+    wave.refresh_from_db()
+    assert wave.published_answered == 5
+    answer_all(wave, people[9:10])
+    assert services.wave_rollup(wave=wave) is True
+    wave.refresh_from_db()
+    assert wave.published_answered == 10
+
+
+def test_comments_only_for_groups_at_the_comment_threshold_and_without_attributes(company):
+    wave = open_wave(pulse_template())
+    answer_all(wave, company["sales"][:4], text="Idea")
+    services.wave_close(wave=wave)
+    assert wave_results(wave=wave).comments == []  # 4 writers < 5
+    wave2 = open_wave(pulse_template(name="Pulse 2"))
+    answer_all(wave2, company["sales"], text="Idea")
+    services.wave_close(wave=wave2)
+    ((question, texts),) = wave_results(wave=wave2).comments
+    assert question.code == "ideas-open" and len(texts) == 8
+    assert all(isinstance(t, str) for t in texts)
+
+
+def test_results_page_has_a_fixed_number_of_queries(client, hr_manager, company, django_assert_max_num_queries):
+    wave = open_wave(pulse_template())
+    answer_all(wave, everyone(company), text="Idea")
+    services.wave_close(wave=wave)
+    client.force_login(hr_manager)
+    url = reverse("surveys:wave_results", args=[wave.pk])
+    with django_assert_max_num_queries(14):
+        assert client.get(url).status_code == 200
+    more = staff(company["departments"][0], company["hq"], 30, hire_date=date(2010, 1, 1))
+    wave2 = open_wave(pulse_template(name="Bigger"))
+    answer_all(wave2, everyone(company) + more, text="Idea")
+    services.wave_close(wave=wave2)
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("surveys:wave_results", args=[wave2.pk]) + "?by=tenure").status_code == 200
+
+
+def test_results_are_for_hr_only(client, employee, company):
+    wave = open_wave(pulse_template())
+    url = reverse("surveys:wave_results", args=[wave.pk])
+    assert client.get(url).status_code == 302
+    client.force_login(employee)
+    assert client.get(url).status_code == 403
+    assert client.get(reverse("surveys:wave_export_csv", args=[wave.pk])).status_code == 403
+
+
+def test_erasing_an_employee_keeps_the_anonymous_responses(company):
+    wave = open_wave(pulse_template())
+    answer_all(wave, company["sales"])
+    person = company["sales"][0]
+    Invitation.objects.filter(employee=person).delete()
+    Employee.objects.filter(pk=person.pk).delete()
+    assert wave.responses.count() == 8
