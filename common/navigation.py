@@ -15,6 +15,8 @@ NAV_ITEMS = [
     ("people:segment_list", _("Segments"), {HR_MANAGER, EXECUTIVE}),
     ("people:import_start", _("HRIS import"), {HR_MANAGER}),
     ("programs:list", _("Programs"), {HR_MANAGER, EXECUTIVE}),
+    ("surveys:index", _("Surveys"), {HR_MANAGER}),
+    ("surveys:ideas", _("Ideas board"), {HR_MANAGER, EXECUTIVE, EMPLOYEE}),
 ]
 
 

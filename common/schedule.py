@@ -11,6 +11,11 @@ from django.db import transaction
 #   "every": seconds between runs, or "crontab": dict of crontab fields.
 BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "common.tasks.heartbeat", "every": 60},
+    "surveys: open due waves": {"task": "surveys.tasks.waves_open_due", "every": 900},
+    "surveys: recurring pulses": {"task": "surveys.tasks.schedules_run", "every": 900},
+    "surveys: reminders": {"task": "surveys.tasks.waves_remind", "every": 3600},
+    "surveys: close due waves": {"task": "surveys.tasks.waves_close_due", "every": 900},
+    "surveys: roll up open waves": {"task": "surveys.tasks.waves_rollup", "every": 600},
 }
 
 MANAGED_PREFIX = "im: "
