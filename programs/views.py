@@ -91,17 +91,16 @@ def program_detail(request, pk):
 @readers
 def program_edit(request, pk):
     program, can_edit = _program(request, pk, edit=True)
-    form = ProgramForm(request.POST or None, instance=program, initial={"owners": list(program.owners.all())})
-    if request.method == "POST":
-        form.instance = type(program).objects.get(pk=program.pk)  # keep the stored values for the audit diff
+    # The form works on a copy so ``program`` keeps the stored values for the audit diff.
+    form = ProgramForm(request.POST or None, instance=type(program).objects.get(pk=pk), initial={"owners": list(program.owners.all())})
 
-        def save(data):
-            owners = data.pop("owners")
-            services.program_update(program=form.instance, actor=request.user, data=data, owners=[*owners, request.user])
+    def save(data):
+        owners = data.pop("owners")
+        services.program_update(program=program, actor=request.user, data=data, owners=[*owners, request.user])
 
-        if _run(form, save):
-            messages.success(request, _("The program was saved."))
-            return redirect("programs:detail", pk=pk)
+    if request.method == "POST" and _run(form, save):
+        messages.success(request, _("The program was saved."))
+        return redirect("programs:detail", pk=pk)
     return _page(request, program, can_edit, "programs/program_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
