@@ -350,6 +350,10 @@ class AlreadyAnswered(Exception):
     pass
 
 
+class WaveNotOpen(Exception):
+    pass
+
+
 @transaction.atomic
 def response_submit(*, invitation: Invitation, employee: Employee, answers: list[dict]) -> Response:
     """Store one anonymous response and mark its invitation used, exactly once.
@@ -359,9 +363,12 @@ def response_submit(*, invitation: Invitation, employee: Employee, answers: list
     ``answers`` are dicts with question_id, value, choices, text, provider_id.
     """
     today = timezone.localdate()
-    claimed = Invitation.objects.filter(
-        pk=invitation.pk, used_on__isnull=True, wave__status=Wave.Status.OPEN, wave__closes_on__gte=today
-    ).update(used_on=today)
+    wave = invitation.wave
+    if wave.status != Wave.Status.OPEN or not wave.opens_on <= today <= wave.closes_on:
+        raise WaveNotOpen
+    # Filter on the invitation's own columns only: a join would make PostgreSQL re-check the
+    # locked row against an old snapshot of the joined table, and both submits would win.
+    claimed = Invitation.objects.filter(pk=invitation.pk, used_on__isnull=True).update(used_on=today)
     if not claimed:
         raise AlreadyAnswered
     response = Response.objects.create(

@@ -271,6 +271,8 @@ def _answer(request, invitation: Invitation, action_url: str):
             services.response_submit(invitation=invitation, employee=invitation.employee, answers=form.answers())
         except services.AlreadyAnswered:
             return render(request, "surveys/token_problem.html", {"problem": "used"})
+        except services.WaveNotOpen:
+            return render(request, "surveys/token_problem.html", {"problem": "closed"}, status=410)
         return render(request, "surveys/answer_thanks.html", {"wave": wave})
     return render(request, "surveys/answer.html", {"wave": wave, "form": form, "action_url": action_url})
 

@@ -5,13 +5,16 @@ from django.core import mail
 from django.utils import timezone
 
 from surveys import services
-from surveys.models import Question, SurveyTemplate
+from surveys.bank import load_bank
+from surveys.models import Question, QuestionOption, SurveyTemplate
 from tests.people.factories import EmployeeFactory
 
 TOKEN_RE = re.compile(r"/surveys/a/([A-Za-z0-9_\-]+)/")
 
 
 def pulse_template(codes=("eng-proud", "eng-motivated", "enps", "ideas-open"), name="Pulse", kind=SurveyTemplate.Kind.PULSE):
+    # Transactional tests (live server, browser) flush the database, the seeded bank included.
+    load_bank(Question, QuestionOption)
     template = services.template_create(name=name, kind=kind)
     for code in codes:
         services.template_item_add(template=template, question=Question.objects.get(code=code))
