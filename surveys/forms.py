@@ -75,7 +75,7 @@ class AudienceFormMixin(forms.Form):
     def clean(self):
         data = super().clean()
         if not data.get("whole_company") and not data.get("segments"):
-            raise forms.ValidationError(_("Choose the whole company or at least one segment."))
+            self.add_error(None, _("Choose the whole company or at least one segment."))
         return data
 
 

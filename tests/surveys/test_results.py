@@ -1,8 +1,8 @@
 """Results from rollups, and the anonymity rules tried as an attacking HR manager would."""
 
 import csv
-import re
 import io
+import re
 from datetime import date
 
 import pytest
