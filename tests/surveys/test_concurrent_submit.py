@@ -28,7 +28,7 @@ def test_two_simultaneous_submissions_of_one_token_store_one_response(live_serve
     openers, bodies = [], []
     for _ in range(2):
         opener = _session()
-        page = opener.open(url).read().decode()  # noqa: S310 - the live test server
+        page = opener.open(url).read().decode()
         csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
         openers.append(opener)
         bodies.append(urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": csrf}).encode())
@@ -38,8 +38,8 @@ def test_two_simultaneous_submissions_of_one_token_store_one_response(live_serve
 
     def submit(i):
         barrier.wait()
-        request = urllib.request.Request(url, data=bodies[i], headers={"Referer": url})
-        results[i] = openers[i].open(request).read().decode()  # noqa: S310 - the live test server
+        request = urllib.request.Request(url, data=bodies[i], headers={"Referer": url})  # noqa: S310 - the live test server
+        results[i] = openers[i].open(request).read().decode()
 
     threads = [threading.Thread(target=submit, args=(i,)) for i in range(2)]
     for thread in threads:
