@@ -284,7 +284,8 @@ def main() -> int:
         p = sub.add_parser(name)
         p.add_argument("rest", nargs=argparse.REMAINDER)
         p.set_defaults(func=func)
-    args = parser.parse_args()
+    args, extra = parser.parse_known_args()  # options such as -x belong to pytest
+    args.rest = [*extra, *args.rest]
     os.chdir(BASE_DIR)
     return args.func(args)
 
