@@ -16,6 +16,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "surveys: reminders": {"task": "surveys.tasks.waves_remind", "every": 3600},
     "surveys: close due waves": {"task": "surveys.tasks.waves_close_due", "every": 900},
     "surveys: roll up open waves": {"task": "surveys.tasks.waves_rollup", "every": 600},
+    "people: forget uncommitted import uploads": {"task": "people.tasks.import_runs_purge", "every": 6 * 3600},
 }
 
 MANAGED_PREFIX = "im: "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -141,3 +141,14 @@ def employee_erase(*, employee: Employee, actor) -> PrivacyLogEntry:
     if user is not None:
         user.delete()
     return entry
+
+
+PREVIEW_KEPT_FOR = timedelta(days=2)
+
+
+@transaction.atomic
+def import_runs_purge(*, now=None) -> int:
+    """Drop the uploaded files of dry runs nobody committed within two days: they hold personal
+    data. The run record and its report stay. Safe to run twice (a conditional update)."""
+    cutoff = (now or timezone.now()) - PREVIEW_KEPT_FOR
+    return ImportRun.objects.filter(status=ImportRun.Status.PREVIEWED, created__lt=cutoff).exclude(content=b"").update(content=b"")
