@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from people.models import Location, Segment, TenureBand
-from people.selectors import segment_choices
+from people.models import Department, Employee, Location, Segment, TenureBand
+from people.selectors import department_descendant_ids, segment_choices
 from people.services import MAX_UPLOAD_BYTES
 
 
@@ -129,3 +129,32 @@ def initial_from_rules(rules: dict) -> dict:
         elif name == "status":
             initial["status"] = "all" if len(set(values)) > 1 else values[0]
     return initial
+
+
+class DepartmentForm(forms.ModelForm):
+    """What the org chart shows about a department. The head is named by employee number: a
+    drop-down of every employee would not scale to a large company."""
+
+    head_number = forms.CharField(label=_("Head (employee number)"), required=False, max_length=40)
+
+    class Meta:
+        model = Department
+        fields = ["name_en", "name_de", "parent", "services_en", "services_de", "contact"]
+        widgets = {"services_en": forms.Textarea(attrs={"rows": 3}), "services_de": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            below = department_descendant_ids([self.instance.pk])
+            self.fields["parent"].queryset = Department.objects.exclude(pk__in=below)
+            if self.instance.head_id and not self.is_bound:
+                self.initial["head_number"] = self.instance.head.employee_number
+
+    def clean_head_number(self):
+        number = self.cleaned_data["head_number"].strip()
+        if not number:
+            return None
+        head = Employee.objects.active().filter(employee_number=number).first()
+        if head is None:
+            raise forms.ValidationError(_("No active employee has the number %(number)s.") % {"number": number})
+        return head

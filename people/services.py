@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from people.hris_import import ImportOptions, ImportResult, run_import_atomically
-from people.models import Employee, ImportRun, PrivacyLogEntry, Segment
+from people.models import Department, Employee, ImportRun, PrivacyLogEntry, Segment
 from people.selectors import employee_personal_data
 
 MAX_UPLOAD_BYTES = 30 * 1024 * 1024
@@ -152,3 +152,13 @@ def import_runs_purge(*, now=None) -> int:
     data. The run record and its report stay. Safe to run twice (a conditional update)."""
     cutoff = (now or timezone.now()) - PREVIEW_KEPT_FOR
     return ImportRun.objects.filter(status=ImportRun.Status.PREVIEWED, created__lt=cutoff).exclude(content=b"").update(content=b"")
+
+
+@transaction.atomic
+def department_update(*, department: Department, data: dict, head: Employee | None) -> Department:
+    for name in ("name_en", "name_de", "parent", "services_en", "services_de", "contact"):
+        setattr(department, name, data[name])
+    department.head = head
+    department.full_clean()
+    department.save()
+    return department

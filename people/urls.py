@@ -6,6 +6,7 @@ app_name = "people"
 
 urlpatterns = [
     path("org-chart/", views.org_chart, name="org_chart"),
+    path("departments/<int:pk>/edit/", views.department_edit, name="department_edit"),
     path("employees/", views.employee_list, name="employee_list"),
     path("employees/<int:pk>/", views.employee_detail, name="employee_detail"),
     path("employees/<int:pk>/export/", views.employee_export, name="employee_export"),

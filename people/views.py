@@ -7,12 +7,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from common.roles import EXECUTIVE, HR_MANAGER, has_role, role_required
 from people import selectors, services
-from people.forms import ImportUploadForm, SegmentForm
+from people.forms import DepartmentForm, ImportUploadForm, SegmentForm
 from people.hris_import import COLUMN_HELP, report_for_display, template_csv, template_xlsx
 from people.models import Department, Employee, ImportRun, Segment
 
@@ -211,3 +212,14 @@ def segment_delete(request, pk: int):
     services.segment_delete(segment=get_object_or_404(Segment, pk=pk))
     messages.success(request, _("The segment was deleted."))
     return redirect("people:segment_list")
+
+
+@role_required(HR_MANAGER)
+def department_edit(request, pk: int):
+    department = get_object_or_404(Department.objects.select_related("head"), pk=pk)
+    form = DepartmentForm(request.POST or None, instance=department)
+    if request.method == "POST" and form.is_valid():
+        services.department_update(department=department, data=form.cleaned_data, head=form.cleaned_data["head_number"])
+        messages.success(request, _("The department was saved."))
+        return redirect(reverse("people:org_chart") + f"#department-{department.code}")
+    return render(request, "people/department_edit.html", {"form": form, "department": department})

@@ -293,3 +293,42 @@ def test_segment_delete_post_only(client, hr_manager, executive):
 
 def test_segment_pages_anonymous(client, db):
     assert client.get(reverse("people:segment_list")).status_code == 302
+
+
+# --- Department editing (org chart content) -------------------------------------------------
+
+
+def test_hr_manager_edits_what_the_org_chart_says(client, hr_manager, employee, sales):
+    head = Employee.objects.get(user=employee)
+    child = DepartmentFactory(code="key-accounts", parent=sales)
+    login(client, hr_manager)
+    form = client.get(reverse("people:department_edit", args=[sales.pk])).context["form"]
+    assert child not in form.fields["parent"].queryset and sales not in form.fields["parent"].queryset, "no cycles on offer"
+    response = client.post(
+        reverse("people:department_edit", args=[sales.pk]),
+        {
+            "name_en": "Sales",
+            "name_de": "Vertrieb",
+            "services_en": "Offers.",
+            "services_de": "Angebote.",
+            "contact": "sales@x.example",
+            "head_number": head.employee_number,
+        },
+    )
+    assert response.status_code == 302
+    sales.refresh_from_db()
+    assert (sales.head, sales.services_de, sales.contact) == (head, "Angebote.", "sales@x.example")
+    assert "Offers." in client.get(reverse("people:org_chart")).content.decode()
+
+
+def test_department_edit_rejects_unknown_head(client, hr_manager, sales):
+    response = login(client, hr_manager).post(
+        reverse("people:department_edit", args=[sales.pk]), {"name_en": "Sales", "head_number": "NOPE"}
+    )
+    assert response.status_code == 200 and "head_number" in response.context["form"].errors
+
+
+def test_department_edit_is_for_hr_managers(client, employee, sales, db):
+    assert login(client, employee).get(reverse("people:department_edit", args=[sales.pk])).status_code == 403
+    client.logout()
+    assert client.get(reverse("people:department_edit", args=[sales.pk])).status_code == 302
