@@ -104,7 +104,12 @@ def segment_update(*, segment: Segment, name: str, description: str, rules: dict
 
 @transaction.atomic
 def segment_delete(*, segment: Segment) -> None:
-    segment.delete()
+    try:
+        segment.delete()
+    except ProtectedError as error:
+        raise ValidationError(
+            _("This segment is still used by: %(things)s. Remove it there first.") % {"things": _blockers(error)}
+        ) from error
 
 
 def _log(action: str, employee: Employee, actor) -> PrivacyLogEntry:
@@ -133,14 +138,17 @@ def employee_erase(*, employee: Employee, actor) -> PrivacyLogEntry:
     user = employee.user
     try:
         employee.delete()
+        if user is not None:
+            user.delete()
     except ProtectedError as error:
-        blockers = sorted({obj._meta.verbose_name for obj in error.protected_objects})
         raise ValidationError(
-            _("This employee is still referenced by: %(things)s. Reassign those first.") % {"things": ", ".join(map(str, blockers))}
+            _("This employee is still referenced by: %(things)s. Reassign those first.") % {"things": _blockers(error)}
         ) from error
-    if user is not None:
-        user.delete()
     return entry
+
+
+def _blockers(error: ProtectedError) -> str:
+    return ", ".join(sorted({str(obj._meta.verbose_name) for obj in error.protected_objects}))
 
 
 PREVIEW_KEPT_FOR = timedelta(days=2)

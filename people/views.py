@@ -209,7 +209,11 @@ def segment_count(request):
 @role_required(HR_MANAGER)
 @require_POST
 def segment_delete(request, pk: int):
-    services.segment_delete(segment=get_object_or_404(Segment, pk=pk))
+    try:
+        services.segment_delete(segment=get_object_or_404(Segment, pk=pk))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("people:segment_detail", pk=pk)
     messages.success(request, _("The segment was deleted."))
     return redirect("people:segment_list")
 

@@ -332,3 +332,16 @@ def test_department_edit_is_for_hr_managers(client, employee, sales, db):
     assert login(client, employee).get(reverse("people:department_edit", args=[sales.pk])).status_code == 403
     client.logout()
     assert client.get(reverse("people:department_edit", args=[sales.pk])).status_code == 302
+
+
+def test_segment_in_use_is_not_deleted(client, hr_manager):
+    from unittest import mock
+
+    from django.db.models import ProtectedError
+
+    segment = SegmentFactory()
+    blocker = EmployeeFactory()
+    with mock.patch.object(Segment, "delete", side_effect=ProtectedError("in use", {blocker})):
+        response = login(client, hr_manager).post(reverse("people:segment_delete", args=[segment.pk]), follow=True)
+    assert "still used by: employee" in response.content.decode()
+    assert Segment.objects.filter(pk=segment.pk).exists()
