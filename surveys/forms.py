@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from people.models import Department, Location, Segment
+from programs.models import Finding, Phase, Program
 from surveys.models import Idea, PulseSchedule, Question, QuestionCategory, QuestionKind, SurveyTemplate, TemplateSection, WaveQuestion
 
 
@@ -88,7 +89,12 @@ class WaveForm(CrispyForm, AudienceFormMixin):
         label=_("Reminders (days after opening)"), initial="3, 5", required=False, help_text=_("At most two, e.g. “3, 5”.")
     )
 
-    field_order = ["title", "opens_on", "closes_on", "whole_company", "segments", "reminder_days"]
+    program = forms.ModelChoiceField(label=_("Serves program (optional)"), queryset=Program.objects.all(), required=False)
+    phase = forms.ModelChoiceField(
+        label=_("Implementation phase (optional)"), queryset=Phase.objects.select_related("program"), required=False
+    )
+
+    field_order = ["title", "opens_on", "closes_on", "whole_company", "segments", "reminder_days", "program", "phase"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -110,6 +116,12 @@ class WaveForm(CrispyForm, AudienceFormMixin):
         data = super().clean()
         if data.get("opens_on") and data.get("closes_on") and data["closes_on"] < data["opens_on"]:
             self.add_error("closes_on", _("The wave must close on or after the day it opens."))
+        phase = data.get("phase")
+        if phase is not None:
+            if data.get("program") is None:
+                data["program"] = phase.program
+            elif phase.program_id != data["program"].pk:
+                self.add_error("phase", _("Choose a phase of the selected program."))
         return data
 
 
@@ -231,6 +243,9 @@ class IdeaTriageForm(CrispyForm):
     submit_label = _("Save answer")
     status = forms.ChoiceField(label=_("Status"), choices=Idea.Status.choices)
     public_answer = forms.CharField(label=_("Public answer"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    finding = forms.ModelChoiceField(
+        label=_("Attach as evidence to finding (optional)"), queryset=Finding.objects.select_related("program"), required=False
+    )
 
 
 class FeedbackLinkForm(CrispyForm):

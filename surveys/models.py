@@ -211,6 +211,17 @@ class Wave(TimeStampedModel):
     published_invited = models.PositiveIntegerField(default=0)
     published_answered = models.PositiveIntegerField(default=0)
     published_on = models.DateTimeField(null=True, blank=True)
+    program = models.ForeignKey(
+        "programs.Program", verbose_name=_("program"), null=True, blank=True, on_delete=models.SET_NULL, related_name="survey_waves"
+    )
+    phase = models.ForeignKey(
+        "programs.Phase",
+        verbose_name=_("implementation phase"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="survey_waves",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
@@ -417,6 +428,9 @@ class Idea(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.NEW)
     public_answer = models.TextField(_("public answer"), blank=True)
     answered_on = models.DateField(null=True, blank=True)
+    findings = models.ManyToManyField(
+        "programs.Finding", verbose_name=_("evidence for findings"), blank=True, related_name="supporting_ideas"
+    )
 
     class Meta:
         ordering = ["-submitted_on", "-id"]

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -176,6 +176,9 @@ def wave_create(
     created_by=None,
     items: list[TemplateItem] | None = None,
     schedule: PulseSchedule | None = None,
+    program=None,
+    phase=None,
+    send_mail: bool = True,
 ) -> Wave:
     if closes_on < opens_on:
         raise ValidationError(_("The wave must close on or after the day it opens."))
@@ -193,6 +196,8 @@ def wave_create(
         reminder_days=sorted(reminder_days)[:2] if reminder_days is not None else [3, 5],
         created_by=created_by,
         schedule=schedule,
+        program=program or (phase.program if phase else None),
+        phase=phase,
     )
     if not whole_company:
         wave.segments.set(segments)
@@ -208,50 +213,52 @@ def wave_create(
         for position, item in enumerate(items, start=1)
     )
     if opens_on <= timezone.localdate():
-        wave_open(wave=wave)
+        wave_open(wave=wave, send_mail=send_mail)
     return wave
-
-
-def _segment_map() -> dict[int, list[int]]:
-    """employee id -> ids of the segments they belong to now (one query per segment)."""
-    members: dict[int, list[int]] = defaultdict(list)
-    for segment in Segment.objects.all():
-        for employee_id in segment_employees(segment=segment).values_list("id", flat=True).iterator(chunk_size=10000):
-            members[employee_id].append(segment.pk)
-    return members
 
 
 def _audience(wave: Wave):
     if wave.whole_company:
         return Employee.objects.active()
-    ids: set[int] = set()
+    members = Q()
     for segment in wave.segments.all():
-        ids.update(segment_employees(segment=segment).values_list("id", flat=True))
-    return Employee.objects.filter(pk__in=ids)
+        members |= Q(pk__in=segment_employees(segment=segment).values("id"))
+    return Employee.objects.active().filter(members)
 
 
 @transaction.atomic
-def wave_open(*, wave: Wave) -> int:
-    """Invite the audience and queue the invitation mails in batches. Returns invitations made."""
+def wave_open(*, wave: Wave, send_mail: bool = True) -> int:
+    """Invite the audience and queue the invitation mails in batches. Returns invitations made.
+
+    Invitations are written with INSERT ... SELECT and the segment tags (the reporting snapshot
+    of segment membership, taken at opening) with one UPDATE per segment, so opening a wave for
+    50,000 employees moves no rows through Python.
+    """
     from surveys.tasks import invitations_mail
 
     if not Wave.objects.filter(pk=wave.pk, status=Wave.Status.DRAFT).update(status=Wave.Status.OPEN):
         return 0  # someone else opened it
     wave.status = Wave.Status.OPEN
-    segment_map = _segment_map()
-    rows = _audience(wave).values_list("id", "preferred_language")
-    invitations = [
-        Invitation(wave=wave, employee_id=eid, language=lang or "de", segment_ids=segment_map.get(eid, [])) for eid, lang in rows
-    ]
-    Invitation.objects.bulk_create(invitations, batch_size=INSERT_BATCH_SIZE, ignore_conflicts=True)
-    count = wave.invitations.count()
-    Wave.objects.filter(pk=wave.pk).update(invited_count=count)
-    wave.invited_count = count
-    ids = sorted(wave.invitations.values_list("id", flat=True))
-    for start in range(0, len(ids), MAIL_BATCH_SIZE):
+    audience_sql, audience_params = _audience(wave).order_by().values_list("id", "preferred_language").query.sql_with_params()
+    # Only SQL compiled by the ORM is interpolated; every value travels as a parameter.
+    columns = "wave_id, employee_id, language, segment_ids, reminders_sent"
+    select = "%s, audience.id, coalesce(nullif(audience.lang, ''), 'de'), '{}', 0"
+    insert_sql = (
+        f"INSERT INTO surveys_invitation ({columns}) SELECT {select} FROM ({audience_sql}) AS audience(id, lang) ON CONFLICT DO NOTHING"  # noqa: S608
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(insert_sql, [wave.pk, *audience_params])
+        for segment in Segment.objects.order_by("pk"):
+            members_sql, members_params = segment_employees(segment=segment).order_by().values("id").query.sql_with_params()
+            update_sql = f"UPDATE surveys_invitation SET segment_ids = array_append(segment_ids, %s) WHERE wave_id = %s AND employee_id IN ({members_sql})"  # noqa: S608
+            cursor.execute(update_sql, [segment.pk, wave.pk, *members_params])
+    ids = list(wave.invitations.order_by("id").values_list("id", flat=True))
+    Wave.objects.filter(pk=wave.pk).update(invited_count=len(ids))
+    wave.invited_count = len(ids)
+    for start in range(0, len(ids), MAIL_BATCH_SIZE) if send_mail else ():
         batch = ids[start : start + MAIL_BATCH_SIZE]
         invitations_mail.delay_on_commit(wave.pk, batch[0], batch[-1], False)
-    return count
+    return len(ids)
 
 
 def _answer_url(token: str) -> str:
@@ -392,11 +399,13 @@ _GROUP_SQL = {
 }
 
 # One row per numeric value (multiple choice answers exploded); value -1 marks a respondent of a
-# multiple-choice question so its n counts people, not ticks.
-_VALUES_SQL = """
-    SELECT response_id, question_id, provider_id, value FROM surveys_answer WHERE value IS NOT NULL
-    UNION ALL SELECT response_id, question_id, provider_id, unnest(choices) FROM surveys_answer WHERE cardinality(choices) > 0
-    UNION ALL SELECT response_id, question_id, provider_id, -1 FROM surveys_answer WHERE cardinality(choices) > 0
+# multiple-choice question so its n counts people, not ticks. Each branch is limited to the wave's
+# responses so a rollup reads only its own wave's answers.
+_WAVE_ANSWERS = "FROM surveys_answer WHERE response_id IN (SELECT id FROM surveys_response WHERE wave_id = %s)"
+_VALUES_SQL = f"""
+    SELECT response_id, question_id, provider_id, value {_WAVE_ANSWERS} AND value IS NOT NULL
+    UNION ALL SELECT response_id, question_id, provider_id, unnest(choices) {_WAVE_ANSWERS} AND cardinality(choices) > 0
+    UNION ALL SELECT response_id, question_id, provider_id, -1 {_WAVE_ANSWERS} AND cardinality(choices) > 0
 """
 
 
@@ -408,10 +417,10 @@ def _rollup_rows(wave_id: int, dimension: str):
     sql = f"""
         SELECT {group_key}, a.question_id, a.provider_id, a.value, count(*)
         FROM ({_VALUES_SQL}) a JOIN surveys_response r ON r.id = a.response_id {group_from}
-        WHERE r.wave_id = %s GROUP BY 1, 2, 3, 4
+        GROUP BY 1, 2, 3, 4
     """  # noqa: S608 - only fixed fragments are interpolated
     with connection.cursor() as cursor:
-        cursor.execute(sql, [wave_id])
+        cursor.execute(sql, [wave_id, wave_id, wave_id])
         return cursor.fetchall()
 
 
@@ -662,9 +671,11 @@ def idea_submit(*, user, title: str, body: str, department=None, anonymous: bool
 
 
 @transaction.atomic
-def idea_triage(*, idea: Idea, status: str, public_answer: str) -> Idea:
+def idea_triage(*, idea: Idea, status: str, public_answer: str, finding=None) -> Idea:
     if status not in Idea.Status.values:
         raise ValidationError(_("Unknown status."))
+    if finding is not None:
+        idea.findings.add(finding)
     idea.status = status
     idea.public_answer = public_answer
     idea.answered_on = timezone.localdate() if public_answer else None
