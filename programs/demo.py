@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from people.models import Segment
 from programs import services
+from programs.catalogue import ensure_catalogue
 from programs.models import FocusArea, Instrument, Program
 
 RUNNING = "Customer first: service from the inside out"
@@ -35,6 +36,7 @@ def seed(stdout) -> None:
     if hr is None:
         stdout.write("  programs: skipped (no hr.manager; run the people demo first)")
         return
+    ensure_catalogue()
     today = timezone.localdate()
     if not Program.objects.filter(name=RUNNING).exists():
         _seed_running(hr, today)

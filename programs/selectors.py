@@ -413,6 +413,15 @@ def _display(field, value: str) -> str:
     return value
 
 
+def _special_label(name: str) -> str:
+    """Keys that are not model fields: "criteria", "criterion:<text>", "suitability:<focus area>"."""
+    prefix, _sep, rest = name.partition(":")
+    labels = {"criteria": _("exit criteria"), "criterion": _("exit criterion"), "suitability": _("suitability")}
+    if prefix in labels:
+        return f"{labels[prefix]}: {rest}" if rest else labels[prefix]
+    return name
+
+
 def history_entries(records) -> list[HistoryEntry]:
     """Change records with field names and choice values shown in the reader's language."""
     entries = []
@@ -426,7 +435,7 @@ def history_entries(records) -> list[HistoryEntry]:
                     field = model._meta.get_field(name)
                 except FieldDoesNotExist:
                     field = None
-            label = str(field.verbose_name) if field is not None else name
+            label = str(field.verbose_name) if field is not None else _special_label(name)
             rows.append((label, _display(field, old), _display(field, new)))
         object_type = str(model._meta.verbose_name) if model is not None else record.target_model
         entries.append(HistoryEntry(record=record, object_type=object_type, changes=rows))

@@ -303,7 +303,7 @@ def suitability_set(*, target: TargetSegment, actor, ratings: dict[int, int | No
             current.save(update_fields=["rating"])
         else:
             Suitability.objects.create(target_segment=target, program_focus_area_id=chosen_id, rating=rating)
-        changes[f"{_('suitability')}: {chosen_names[chosen_id]}"] = [_text(old), _text(rating)]
+        changes[f"suitability:{chosen_names[chosen_id]}"] = [_text(old), _text(rating)]
     if changes:
         _record(program=target.program, actor=actor, obj=target, action=ChangeRecord.Action.UPDATED, changes=changes)
 
