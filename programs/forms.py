@@ -223,9 +223,13 @@ class SelfAssessmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         for pillar, label in Pillar.choices:
             self.fields[f"score_{pillar}"] = forms.TypedChoiceField(
-                label=label, choices=SCORE_CHOICES, coerce=int, widget=forms.RadioSelect(attrs={"class": "form-check-inline"})
+                label=label, choices=SCORE_CHOICES, coerce=int, widget=forms.RadioSelect(attrs={"class": "btn-check"})
             )
-            self.fields[f"note_{pillar}"] = forms.CharField(label=_("Note"), required=False)
+            self.fields[f"note_{pillar}"] = forms.CharField(
+                label=_("Note"),
+                required=False,
+                widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "placeholder": _("Note")}),
+            )
 
     def pillar_fields(self):
         return [(self[f"score_{p}"], self[f"note_{p}"]) for p in Pillar.values]
