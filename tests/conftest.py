@@ -111,3 +111,17 @@ def login(page, username: str, password: str = "pw-for-tests") -> None:
     page.fill("input[name=password]", password)
     page.click("#login-form button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def pytest_collection_modifyitems(items):
+    """Transactional tests flush the database, which would also remove the reference data that
+    data migrations seed (role groups, question bank, instrument catalogue, beat schedule).
+    Serialized rollback reloads that data before each of them."""
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        if names is None:
+            continue
+        marker = item.get_closest_marker("django_db")
+        transactional = "transactional_db" in names or "live_server" in names or (marker and marker.kwargs.get("transaction"))
+        if transactional and "django_db_serialized_rollback" not in names:
+            names.append("django_db_serialized_rollback")

@@ -3,9 +3,9 @@
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from common.roles import ensure_role_groups
+from people import demo as people_demo
 from tests.conftest import login
 
 pytestmark = pytest.mark.browser
@@ -20,7 +20,7 @@ HOMES = [
 @pytest.fixture
 def demo_company(transactional_db):
     ensure_role_groups()  # an earlier transactional test may have flushed the migration's rows
-    call_command("seed_demo", stdout=StringIO())
+    people_demo.seed(StringIO())  # the demo logins; the other apps' demo data is not needed here
 
 
 @pytest.mark.parametrize(("username", "home", "english", "german"), HOMES)
