@@ -80,3 +80,22 @@ def test_people_import_50k_rows(hris_file, report):
     tracemalloc.stop()
     report("people: HRIS import dry run, peak Python memory for 50,000 rows", peak / 1024 / 1024, "MiB")
     report("people: HRIS file size", hris_file.stat().st_size / 1024 / 1024, "MiB")
+
+
+def test_people_import_50k_rows_xlsx(hris_file, tmp_path, report):
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("employees")
+    with hris_file.open(encoding="cp1252", newline="") as handle:
+        for row in csv.reader(handle, delimiter=";"):
+            sheet.append(row)
+    path = tmp_path / "hris-50k.xlsx"
+    workbook.save(path)
+
+    dry, dry_seconds = _timed(path=path, commit=False)
+    assert dry.rows_created == ROWS and not dry.has_errors
+    report("people: HRIS import dry run, 50,000 rows (XLSX)", dry_seconds, "s")
+    committed, commit_seconds = _timed(path=path, commit=True)
+    assert committed.rows_created == ROWS
+    report("people: HRIS import commit, 50,000 new employees and accounts (XLSX)", commit_seconds, "s")

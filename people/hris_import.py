@@ -12,9 +12,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -32,6 +33,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from common.roles import EMPLOYEE
 from people.models import Department, Employee, Location
+from people.xlsx_rows import UnsupportedWorkbook, iter_xlsx_rows
 
 BATCH_SIZE = 1000
 REPORT_ROW_LIMIT = 1000  # rows of each kind listed in a report; the counts always cover every row
@@ -215,6 +217,12 @@ def detect_format(open_binary: OpenBinary) -> FileFormat:
 def iter_table(open_binary: OpenBinary, file_format: FileFormat) -> Iterator[tuple[int, list[str]]]:
     """(row number, cell texts) for every non-empty row, header included; streams the file."""
     if file_format.kind == "xlsx":
+        try:
+            with open_binary() as stream:
+                yield from iter_xlsx_rows(stream)
+            return
+        except UnsupportedWorkbook:
+            pass
         from openpyxl import load_workbook
 
         with open_binary() as stream:
@@ -437,13 +445,65 @@ def run_import(*, open_binary: OpenBinary, options: ImportOptions, commit: bool)
     The caller provides the transaction (see ``people.services``); a failed write raises.
     """
     result = ImportResult()
-    try:
-        file_format = detect_format(open_binary)
-        result.file_format = {"kind": file_format.kind, "encoding": file_format.encoding, "delimiter": file_format.delimiter}
-        header = next(iter_table(open_binary, file_format), None)
-    except UNREADABLE:
-        result.file_errors.append(_reason("unreadable"))
-        return result
+    with ExitStack() as cleanup:
+        try:
+            file_format = detect_format(open_binary)
+            result.file_format = {"kind": file_format.kind, "encoding": file_format.encoding, "delimiter": file_format.delimiter}
+            if file_format.kind == "xlsx":
+                # Parsing XLSX is the slow part: do it once, into a temporary CSV both passes read.
+                converted = cleanup.enter_context(tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024))
+                open_binary, file_format = _xlsx_to_csv(open_binary, file_format, converted)
+            header = next(iter_table(open_binary, file_format), None)
+        except UNREADABLE:
+            result.file_errors.append(_reason("unreadable"))
+            return result
+        return _run_checked(open_binary, file_format, header, options, commit, result)
+
+
+class _Rewound:
+    """The converted file, handed out again for each pass without being closed by it."""
+
+    def __init__(self, handle):
+        self._handle = handle
+
+    def __getattr__(self, name):
+        return getattr(self._handle, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+    def close(self):
+        pass
+
+    @property
+    def closed(self):
+        return False
+
+
+def _xlsx_to_csv(open_binary: OpenBinary, file_format: FileFormat, target) -> tuple[OpenBinary, FileFormat]:
+    text = io.TextIOWrapper(target, encoding="utf-8", newline="", write_through=True)
+    writer = csv.writer(text)
+    written = 0
+    for number, cells in iter_table(open_binary, file_format):
+        while written < number - 1:  # blank lines keep the sheet's row numbers
+            writer.writerow([])
+            written += 1
+        writer.writerow(cells)
+        written += 1
+    text.flush()
+    text.detach()
+
+    def reopen():
+        target.seek(0)
+        return _Rewound(target)
+
+    return reopen, FileFormat(kind="csv", encoding="utf-8", delimiter=",")
+
+
+def _run_checked(open_binary, file_format, header, options, commit, result) -> ImportResult:
     if header is None:
         result.file_errors.append(_reason("empty_file"))
         return result

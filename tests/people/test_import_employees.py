@@ -238,3 +238,17 @@ def test_uncommitted_uploads_are_forgotten_after_two_days(hr_manager):
     fresh.refresh_from_db()
     assert bytes(stale.content) == b"" and bytes(fresh.content) == b"y"
     assert stale.report, "the report stays"
+
+
+def test_xlsx_errors_name_the_sheet_row_even_after_blank_rows(org):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER.split(","))
+    sheet.append(["1001", "Anna", "Müller", "anna@example.com", "sales", "Hamburg", "2020-01-15", None, None, "yes", "Sales"])
+    sheet.append([None] * 11)
+    sheet.append(["1002", "Ben", "Schmidt", "ben@example.com", "nowhere", "Hamburg", "2020-01-15", None, None, "no", "IT"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = run(buffer.getvalue())
+    assert result.rows_total == 2 and reasons(result, 4) == ["unknown_department"]
+    assert result.file_format["kind"] == "xlsx"
