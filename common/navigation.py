@@ -7,7 +7,7 @@ from common.roles import EMPLOYEE, EXECUTIVE, HR_MANAGER
 
 # (url name, label, roles that see it)
 NAV_ITEMS = [
-    ("hr_home", _("Programs & surveys"), {HR_MANAGER}),
+    ("hr_home", _("Overview"), {HR_MANAGER}),
     ("executive_dashboard", _("Dashboard"), {EXECUTIVE}),
     ("employee_home", _("My surveys & news"), {EMPLOYEE}),
     ("people:org_chart", _("Org chart"), {HR_MANAGER, EXECUTIVE, EMPLOYEE}),
@@ -20,12 +20,32 @@ NAV_ITEMS = [
 ]
 
 
+# Entries gathered under one dropdown, so the bar stays on one line: url name -> menu label.
+NAV_GROUPS = {
+    "people:org_chart": _("Organisation"),
+    "people:employee_list": _("Organisation"),
+    "people:segment_list": _("Organisation"),
+    "people:import_start": _("Organisation"),
+}
+
+
 def nav_for(roles: frozenset[str]) -> list[dict]:
-    items = []
+    """Entries for the navigation bar; grouped ones become one entry with ``children``."""
+    items: list[dict] = []
+    groups: dict[str, dict] = {}
     for url_name, label, allowed in NAV_ITEMS:
-        if roles & allowed:
-            try:
-                items.append({"url": reverse(url_name), "label": label, "name": url_name})
-            except NoReverseMatch:
-                continue
+        if not roles & allowed:
+            continue
+        try:
+            entry = {"url": reverse(url_name), "label": label, "name": url_name}
+        except NoReverseMatch:
+            continue
+        group_label = NAV_GROUPS.get(url_name)
+        if group_label is None:
+            items.append(entry)
+        elif str(group_label) in groups:
+            groups[str(group_label)]["children"].append(entry)
+        else:
+            groups[str(group_label)] = {"label": group_label, "children": [entry], "name": ""}
+            items.append(groups[str(group_label)])
     return items
