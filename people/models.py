@@ -176,8 +176,11 @@ class ImportRun(TimeStampedModel):
     """
 
     class Status(models.TextChoices):
+        CHECKING = "checking", _("checking the file")
         PREVIEWED = "previewed", _("dry run")
+        COMMITTING = "committing", _("writing")
         COMMITTED = "committed", _("committed")
+        FAILED = "failed", _("failed")
 
     class Source(models.TextChoices):
         WEB = "web", _("upload in the browser")
@@ -212,6 +215,10 @@ class ImportRun(TimeStampedModel):
     @property
     def has_errors(self) -> bool:
         return self.rows_error > 0 or bool(self.report.get("file_errors"))
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.CHECKING, self.Status.COMMITTING)
 
 
 class PrivacyLogEntry(models.Model):

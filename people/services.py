@@ -30,30 +30,63 @@ def _apply_result(run: ImportRun, result: ImportResult) -> None:
 
 
 @transaction.atomic
-def import_run_preview(*, file_name: str, content: bytes, create_missing: bool, mark_absent_exited_on: date | None, user) -> ImportRun:
-    """Dry-run an uploaded file and keep it in the database, so any web host can commit it later."""
-    options = ImportOptions(create_missing=create_missing, mark_absent_exited_on=mark_absent_exited_on)
-    result = run_import_atomically(open_binary=lambda: io.BytesIO(content), options=options, commit=False)
-    run = ImportRun(
+def import_run_create(*, file_name: str, content: bytes, create_missing: bool, mark_absent_exited_on: date | None, user) -> ImportRun:
+    """Keep an upload in the database and have a worker check it: a 50,000-row file takes longer
+    than a web request should."""
+    from people.tasks import import_run_check as check_task
+
+    run = ImportRun.objects.create(
         file_name=file_name[:255],
         content=content,
+        status=ImportRun.Status.CHECKING,
         create_missing=create_missing,
         mark_absent_exited_on=mark_absent_exited_on,
         created_by=user,
         source=ImportRun.Source.WEB,
     )
-    _apply_result(run, result)
-    run.save()
+    check_task.delay_on_commit(run.pk)
     return run
 
 
+def _claimed(run_id: int, status: str) -> ImportRun | None:
+    return ImportRun.objects.select_for_update().filter(pk=run_id, status=status).first()
+
+
 @transaction.atomic
-def import_run_commit(*, run: ImportRun, user) -> ImportRun:
-    """Write a previewed import. The file is checked again (the portal may have changed since the
-    dry run); if any row now has an error nothing is written and the run shows the new report."""
-    run = ImportRun.objects.select_for_update().get(pk=run.pk)
-    if run.status != ImportRun.Status.PREVIEWED:
+def import_run_check(*, run_id: int) -> None:
+    """The dry run of an upload; does nothing unless the run still waits for it."""
+    run = _claimed(run_id, ImportRun.Status.CHECKING)
+    if run is None:
+        return
+    content = bytes(run.content)
+    options = ImportOptions(create_missing=run.create_missing, mark_absent_exited_on=run.mark_absent_exited_on)
+    _apply_result(run, run_import_atomically(open_binary=lambda: io.BytesIO(content), options=options, commit=False))
+    run.status = ImportRun.Status.PREVIEWED
+    run.save()
+
+
+@transaction.atomic
+def import_run_commit_request(*, run: ImportRun, user) -> None:
+    if run.has_errors:
+        raise ValidationError(_("Nothing can be written while any row has an error."))
+    claimed = ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.PREVIEWED).update(
+        status=ImportRun.Status.COMMITTING, created_by=user
+    )
+    if not claimed:
         raise ValidationError(_("This import has already been committed."))
+    from people.tasks import import_run_commit as commit_task
+
+    commit_task.delay_on_commit(run.pk)
+
+
+@transaction.atomic
+def import_run_commit(*, run_id: int) -> None:
+    """Write a previewed import. The file is checked again (the portal may have changed since the
+    dry run); if any row now has an error nothing is written and the run shows the new report.
+    A worker that dies half-way leaves nothing behind, and the redelivered task starts over."""
+    run = _claimed(run_id, ImportRun.Status.COMMITTING)
+    if run is None:
+        return
     content = bytes(run.content)
     options = ImportOptions(create_missing=run.create_missing, mark_absent_exited_on=run.mark_absent_exited_on)
     result = run_import_atomically(open_binary=lambda: io.BytesIO(content), options=options, commit=True)
@@ -62,9 +95,17 @@ def import_run_commit(*, run: ImportRun, user) -> ImportRun:
         run.status = ImportRun.Status.COMMITTED
         run.committed_at = timezone.now()
         run.content = b""  # personal data is not kept longer than the import needs it
-        run.created_by = user
+    else:
+        run.status = ImportRun.Status.PREVIEWED
     run.save()
-    return run
+
+
+@transaction.atomic
+def import_run_fail(*, run_id: int) -> None:
+    """A run whose job failed for good: shown as failed instead of working forever."""
+    ImportRun.objects.filter(pk=run_id, status__in=[ImportRun.Status.CHECKING, ImportRun.Status.COMMITTING]).update(
+        status=ImportRun.Status.FAILED
+    )
 
 
 @transaction.atomic
@@ -159,7 +200,8 @@ def import_runs_purge(*, now=None) -> int:
     """Drop the uploaded files of dry runs nobody committed within two days: they hold personal
     data. The run record and its report stay. Safe to run twice (a conditional update)."""
     cutoff = (now or timezone.now()) - PREVIEW_KEPT_FOR
-    return ImportRun.objects.filter(status=ImportRun.Status.PREVIEWED, created__lt=cutoff).exclude(content=b"").update(content=b"")
+    stale = ImportRun.objects.filter(created__lt=cutoff).exclude(status=ImportRun.Status.COMMITTED).exclude(content=b"")
+    return stale.update(content=b"")
 
 
 @transaction.atomic

@@ -99,7 +99,7 @@ def import_start(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        run = services.import_run_preview(
+        run = services.import_run_create(
             file_name=data["file"].name,
             content=data["file"].read(),
             create_missing=data["create_missing"],
@@ -135,14 +135,9 @@ def import_run_detail(request, pk: int):
 def import_run_commit(request, pk: int):
     run = get_object_or_404(ImportRun.objects.defer("content"), pk=pk)
     try:
-        run = services.import_run_commit(run=run, user=request.user)
+        services.import_run_commit_request(run=run, user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect("people:import_run_detail", pk=pk)
-    if run.status == ImportRun.Status.COMMITTED:
-        messages.success(request, _("The import was committed."))
-    else:
-        messages.error(request, _("Nothing was written: the file has errors now. See the report below."))
     return redirect("people:import_run_detail", pk=pk)
 
 

@@ -226,18 +226,18 @@ def test_command_dry_run_writes_nothing(org, tmp_path, capsys):
 def test_uncommitted_uploads_are_forgotten_after_two_days(hr_manager):
     import time_machine
 
-    from people.services import import_run_preview, import_runs_purge
+    from people.services import import_run_create, import_runs_purge
 
     with time_machine.travel("2026-03-01 09:00Z"):
-        stale = import_run_preview(file_name="a.csv", content=b"x", create_missing=False, mark_absent_exited_on=None, user=hr_manager)
+        stale = import_run_create(file_name="a.csv", content=b"x", create_missing=False, mark_absent_exited_on=None, user=hr_manager)
     with time_machine.travel("2026-03-03 10:00Z"):
-        fresh = import_run_preview(file_name="b.csv", content=b"y", create_missing=False, mark_absent_exited_on=None, user=hr_manager)
+        fresh = import_run_create(file_name="b.csv", content=b"y", create_missing=False, mark_absent_exited_on=None, user=hr_manager)
         assert import_runs_purge() == 1
         assert import_runs_purge() == 0
     stale.refresh_from_db()
     fresh.refresh_from_db()
     assert bytes(stale.content) == b"" and bytes(fresh.content) == b"y"
-    assert stale.report, "the report stays"
+    assert stale.file_name == "a.csv", "the run record stays"
 
 
 def test_xlsx_errors_name_the_sheet_row_even_after_blank_rows(org):

@@ -166,32 +166,84 @@ def upload(client, rows, name="hris.csv", **extra):
     return client.post(reverse("people:import_start"), {"file": SimpleUploadedFile(name, content), **extra})
 
 
-def test_import_flow_errors_then_fix_then_commit(client, hr_manager, sales, hq):
+def test_import_flow_errors_then_fix_then_commit(client, hr_manager, sales, hq, eager_celery, django_capture_on_commit_callbacks):
     login(client, hr_manager)
-    bad = upload(
-        client, ["2001;Jürgen;Weiß;j@x.example;sales;Headquarters;01.02.2021;", "2002;Eva;Roth;bad-email;nowhere;Headquarters;2021;"]
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        bad = upload(
+            client, ["2001;Jürgen;Weiß;j@x.example;sales;Headquarters;01.02.2021;", "2002;Eva;Roth;bad-email;nowhere;Headquarters;2021;"]
+        )
     run = ImportRun.objects.get()
     assert bad.status_code == 302 and bad["Location"] == reverse("people:import_run_detail", args=[run.pk])
     html = client.get(bad["Location"]).content.decode()
     assert "Unknown department" in html and "not a valid email" in html and "not a valid date" in html
     assert "Commit the import" not in html
-    assert client.post(reverse("people:import_run_commit", args=[run.pk])).status_code == 302
+    refused = client.post(reverse("people:import_run_commit", args=[run.pk]), follow=True)
+    assert "Nothing can be written while any row has an error." in refused.content.decode()
     assert not Employee.objects.filter(employee_number__in=["2001", "2002"]).exists()
 
-    upload(
-        client,
-        ["2001;Jürgen;Weiß;j@x.example;sales;Headquarters;01.02.2021;", "2002;Eva;Roth;eva@x.example;sales;Headquarters;2021-03-01;2001"],
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(
+            client,
+            [
+                "2001;Jürgen;Weiß;j@x.example;sales;Headquarters;01.02.2021;",
+                "2002;Eva;Roth;eva@x.example;sales;Headquarters;2021-03-01;2001",
+            ],
+        )
     good = ImportRun.objects.first()
     assert "Commit the import" in client.get(reverse("people:import_run_detail", args=[good.pk])).content.decode()
-    client.post(reverse("people:import_run_commit", args=[good.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("people:import_run_commit", args=[good.pk]))
     good.refresh_from_db()
     assert good.status == ImportRun.Status.COMMITTED and good.rows_created == 2 and good.created_by == hr_manager
     assert bytes(good.content) == b"", "the file is not kept after the commit"
     assert Employee.objects.get(employee_number="2002").manager.last_name == "Weiß"
     again = client.post(reverse("people:import_run_commit", args=[good.pk]), follow=True)
     assert "already been committed" in again.content.decode()
+
+
+def test_import_page_polls_while_a_worker_checks_the_file(client, hr_manager, sales, hq):
+    login(client, hr_manager)
+    upload(client, ["2001;Jürgen;Weiß;j@x.example;sales;Headquarters;01.02.2021;"])  # no worker runs here
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.CHECKING
+    html = client.get(reverse("people:import_run_detail", args=[run.pk])).content.decode()
+    assert 'hx-trigger="every 2s"' in html and "Checking the file" in html
+
+
+def test_commit_that_meets_new_errors_writes_nothing(hr_manager, sales, hq, eager_celery, django_capture_on_commit_callbacks):
+    from people import services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.import_run_create(
+            file_name="a.csv",
+            content=("\n".join([HEADER, "2001;Jürgen;Weiß;j@x.example;sales;Headquarters;01.02.2021;"])).encode(),
+            create_missing=False,
+            mark_absent_exited_on=None,
+            user=hr_manager,
+        )
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.PREVIEWED and not run.has_errors
+    sales.code = "renamed"
+    sales.save()  # the portal changed between dry run and commit
+    with django_capture_on_commit_callbacks(execute=True):
+        services.import_run_commit_request(run=run, user=hr_manager)
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.PREVIEWED and run.rows_error == 1
+    assert not Employee.objects.filter(employee_number="2001").exists()
+
+
+def test_a_failing_job_marks_the_run_failed(hr_manager, eager_celery, django_capture_on_commit_callbacks):
+    from unittest import mock
+
+    from people import services
+
+    with (
+        mock.patch("people.services.run_import_atomically", side_effect=RuntimeError("bug")),
+        pytest.raises(RuntimeError),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.import_run_create(file_name="a.csv", content=b"x", create_missing=False, mark_absent_exited_on=None, user=hr_manager)
+    assert ImportRun.objects.get().status == ImportRun.Status.FAILED
 
 
 def test_import_form_rejects_other_files_and_missing_exit_date(client, hr_manager):
