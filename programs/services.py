@@ -9,6 +9,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.roles import HR_MANAGER, has_role
 from programs.models import (
     Activity,
     ChangeRecord,
@@ -166,6 +167,8 @@ def program_update(*, program: Program, actor, data: dict, owners=None) -> Progr
                 % {"title": outside, "due": outside.due_date}
             }
         )
+    if owners is not None and any(not has_role(owner, HR_MANAGER) for owner in owners):
+        raise ValidationError({"owners": _("Only HR managers can own a program.")})
     changes = _apply(program, data)
     if owners is not None:
         _set_m2m(program, "owners", list(owners), changes)
