@@ -155,10 +155,12 @@ def segment_list(request):
 def segment_detail(request, pk: int):
     segment = get_object_or_404(Segment, pk=pk)
     form = SegmentForm(instance=segment)
-    count = selectors.segment_member_count(segment=segment)
-    context = {"segment": segment, "member_count": count, "rules": form.describe(), "match": form.initial.get("match")}
+    context = {"segment": segment, "rules": form.describe(), "match": form.initial.get("match")}
     if has_role(request.user, HR_MANAGER):
-        context["members"] = Paginator(selectors.segment_members_page(segment=segment), 50).get_page(request.GET.get("page"))
+        members = Paginator(selectors.segment_members_page(segment=segment), 50).get_page(request.GET.get("page"))
+        context.update(members=members, member_count=members.paginator.count)
+    else:
+        context["member_count"] = selectors.segment_member_count(segment=segment)
     return render(request, "people/segment_detail.html", context)
 
 

@@ -397,3 +397,16 @@ def test_segment_in_use_is_not_deleted(client, hr_manager):
         response = login(client, hr_manager).post(reverse("people:segment_delete", args=[segment.pk]), follow=True)
     assert "still used by: employee" in response.content.decode()
     assert Segment.objects.filter(pk=segment.pk).exists()
+
+
+def test_org_chart_also_for_a_signed_in_user_without_role(client, outsider, sales):
+    assert login(client, outsider).get(reverse("people:org_chart")).status_code == 200
+
+
+def test_segment_detail_queries_are_bounded(client, hr_manager, sales, hq, django_assert_max_num_queries):
+    EmployeeFactory.create_batch(60, department=sales, location=hq)
+    segment = SegmentFactory(rules={"match": "all", "conditions": [{"field": "department", "values": [sales.pk]}]})
+    login(client, hr_manager)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("people:segment_detail", args=[segment.pk]))
+    assert response.status_code == 200 and 'data-count="60"' in response.content.decode()
