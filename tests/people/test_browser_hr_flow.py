@@ -128,6 +128,12 @@ def test_org_chart_in_both_languages(page, organisation, screenshot_dir):
     page.goto(page.base_url + "/people/org-chart/")
     assert page.locator("#department-field-sales").count() == 1
     assert "Offers and key accounts." in page.locator("#department-sales").inner_text()
+    page.fill("#org-filter", "helpdesk")
+    assert page.locator("#department-it").is_visible() and not page.locator("#department-sales").is_visible()
+    page.fill("#org-filter", "field@x")
+    assert page.locator("#department-field-sales").is_visible() and page.locator("#department-sales").is_visible(), "parents stay"
+    assert not page.locator("#department-it").is_visible()
+    page.fill("#org-filter", "")
     page.screenshot(path=str(screenshot_dir / "people-org-chart-en.png"), full_page=True)
     page.click("#language-switch button[value=de]")
     page.wait_for_load_state("networkidle")
