@@ -236,6 +236,7 @@ def employee_personal_data(*, employee: Employee) -> dict:
         "user_account": None,
         "note": "Survey answers are anonymous and not linked to any person, so none are included.",
     }
+    data["other_records"] = _records_pointing_at(employee)
     if employee.user:
         user = employee.user
         data["user_account"] = {
@@ -249,6 +250,36 @@ def employee_personal_data(*, employee: Employee) -> dict:
             "roles": sorted(user.groups.values_list("name", flat=True)),
         }
     return data
+
+
+SECRET_FIELD_MARKERS = ("token", "hash", "password")
+
+
+def _jsonable(value):
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    return str(value)
+
+
+def _records_pointing_at(employee: Employee, limit: int = 1000) -> dict[str, list[dict]]:
+    """Rows of other apps that name this employee (e.g. survey invitations), found through the
+    reverse relations so that this app never imports the apps built on it. Secrets such as
+    token hashes are left out."""
+    records: dict[str, list[dict]] = {}
+    for relation in Employee._meta.related_objects:
+        model = relation.related_model
+        if model in (Employee, Department) or not (relation.one_to_many or relation.one_to_one):
+            continue
+        rows = model._default_manager.filter(**{relation.field.name: employee})[:limit]
+        fields = [f for f in model._meta.concrete_fields if not any(marker in f.name for marker in SECRET_FIELD_MARKERS)]
+        serialised = [{f.name: _jsonable(getattr(row, f.attname)) for f in fields if f.attname != relation.field.attname} for row in rows]
+        if serialised:
+            records[model._meta.label] = serialised
+    return records
 
 
 def import_run_list() -> QuerySet[ImportRun]:

@@ -410,3 +410,41 @@ def test_segment_detail_queries_are_bounded(client, hr_manager, sales, hq, djang
     with django_assert_max_num_queries(12):
         response = client.get(reverse("people:segment_detail", args=[segment.pk]))
     assert response.status_code == 200 and 'data-count="60"' in response.content.decode()
+
+
+def test_export_and_erase_with_real_survey_data(client, hr_manager, employee):
+    """The export finds the survey invitations through reverse relations (no import of surveys
+    in people); erasing removes the invitations and keeps the anonymous responses."""
+    from surveys import services as survey_services
+    from surveys.models import Invitation, Response
+    from tests.surveys.factories import open_wave, pulse_template
+
+    target = Employee.objects.get(user=employee)
+    wave = open_wave(pulse_template())
+    invitation = Invitation.objects.get(employee=target)
+    survey_services.response_submit(invitation=invitation, employee=target, answers=[])
+    responses = Response.objects.count()
+    assert responses >= 1
+
+    data = json.loads(login(client, hr_manager).post(reverse("people:employee_export", args=[target.pk])).content)
+    exported = data["other_records"]["surveys.Invitation"]
+    assert [row["wave"] for row in exported] == [wave.pk]
+    assert not any("token" in key or "hash" in key for row in exported for key in row)
+
+    client.post(reverse("people:employee_erase", args=[target.pk]))
+    assert not Invitation.objects.filter(pk=invitation.pk).exists()
+    assert Response.objects.count() == responses
+
+
+def test_admin_shows_import_runs_and_privacy_log(client, hr_manager, employee):
+    from people.services import employee_export
+
+    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
+    ImportRun.objects.create(file_name="x.csv", content=b"secret row", rows_created=3, created_by=hr_manager)
+    employee_export(employee=Employee.objects.get(user=employee), actor=hr_manager)
+    login(client, admin)
+    page = client.get(reverse("admin:people_importrun_changelist"))
+    assert page.status_code == 200 and "x.csv" in page.content.decode() and "secret row" not in page.content.decode()
+    run = ImportRun.objects.get()
+    assert client.get(reverse("admin:people_importrun_change", args=[run.pk])).status_code == 200
+    assert "hanna.hr" in client.get(reverse("admin:people_privacylogentry_changelist")).content.decode()
