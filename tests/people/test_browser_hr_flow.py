@@ -122,6 +122,15 @@ def test_hr_manager_imports_fixes_commits_and_defines_a_segment(page, organisati
     assert "Roth" in page.locator("#segment-members").inner_text()
     page.screenshot(path=str(screenshot_dir / "people-segment-detail-en.png"), full_page=True)
 
+    page.click("#language-switch button[value=de]")
+    page.wait_for_load_state("networkidle")
+    page.get_by_role("link", name="Regeln bearbeiten").click()
+    page.wait_for_load_state("networkidle")
+    page.uncheck("input[name=location_type][value=off_site]")
+    page.wait_for_function("document.querySelector('#segment-count [data-count]').dataset.count === '2'")
+    assert "Mitarbeiter passen" in page.locator("#segment-count").inner_text()
+    page.screenshot(path=str(screenshot_dir / "people-segment-form-de.png"), full_page=True)
+
 
 def test_org_chart_in_both_languages(page, organisation, screenshot_dir):
     login(page, "hanna.hr")
