@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from surveys.models import FeedbackLink, Idea, PulseSchedule, Question, QuestionOption, SurveyTemplate, TemplateItem, TemplateSection, Wave
+from surveys.services import question_is_locked
 
 
 class QuestionOptionInline(admin.TabularInline):
@@ -14,6 +15,12 @@ class QuestionAdmin(admin.ModelAdmin):
     list_filter = ["kind", "category", "in_bank"]
     search_fields = ["text_en", "text_de", "code"]
     inlines = [QuestionOptionInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # An answered question keeps its wording, or results across waves would not compare.
+        if obj is not None and question_is_locked(question=obj):
+            return ["code", "kind", "category", "text_en", "text_de", "in_bank"]
+        return []
 
 
 class TemplateSectionInline(admin.TabularInline):
@@ -39,6 +46,9 @@ class WaveAdmin(admin.ModelAdmin):
     list_display = ["title", "status", "opens_on", "closes_on", "invited_count", "published_responses"]
     list_filter = ["status"]
     readonly_fields = ["invited_count", "published_responses", "published_invited", "published_answered", "published_on", "reminders_sent"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deleting a wave would delete anonymous responses with it
 
 
 @admin.register(PulseSchedule)

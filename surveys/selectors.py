@@ -110,8 +110,14 @@ def TemplateItemQS():
 
 
 def ideas_board(*, status: str = ""):
-    ideas = Idea.objects.select_related("department", "author")
+    ideas = Idea.objects.select_related("department", "author").prefetch_related("findings__program")
     return ideas.filter(status=status) if status else ideas
+
+
+def findings_for_evidence():
+    from programs.models import Finding
+
+    return list(Finding.objects.select_related("program").order_by("program__name", "pk")[:200])
 
 
 def feedback_summary():

@@ -302,7 +302,9 @@ def answer(request, pk):
 def ideas(request):
     status = request.GET.get("status", "")
     context = {"ideas": selectors.ideas_board(status=status), "status": status, "statuses": Idea.Status.choices}
-    context["triage_form"] = IdeaTriageForm() if has_role(request.user, HR_MANAGER) else None
+    is_hr = has_role(request.user, HR_MANAGER)
+    context["triage_form"] = IdeaTriageForm() if is_hr else None
+    context["findings"] = selectors.findings_for_evidence() if is_hr else []
     return render(request, "surveys/ideas.html", context)
 
 
