@@ -124,3 +124,18 @@ def test_next_dates_for_each_frequency():
     assert services._next_date(day, "biweekly") == day + timedelta(days=14)
     assert services._next_date(day, "monthly").month == 12
     assert services._next_date(day, "quarterly").month == 2
+
+
+def test_hr_starts_a_recurring_pulse_in_the_browser_form(client, hr_manager, employee):
+    template = pulse_template(("eng-proud", "eng-motivated", "eng-stay"))
+    client.force_login(hr_manager)
+    url = f"/surveys/templates/{template.pk}/recurring/"
+    invalid = client.post(url, {"frequency": "weekly", "next_open_on": "", "window_days": 5, "items_per_wave": 2})
+    assert invalid.status_code == 200 and PulseSchedule.objects.count() == 0
+    today = timezone.localdate()
+    client.post(url, {"frequency": "monthly", "next_open_on": today, "window_days": 5, "items_per_wave": 2, "whole_company": "on"})
+    schedule = PulseSchedule.objects.get()
+    assert schedule.waves.count() == 1 and schedule.waves.get().questions.count() == 2
+    assert schedule.next_open_on > today
+    client.force_login(employee)
+    assert client.get(url).status_code == 403
