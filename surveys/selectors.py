@@ -414,18 +414,16 @@ def participation_for(*, wave: Wave, threshold: int) -> tuple[dict, list[dict]]:
     return total, out
 
 
-def wave_comments(*, wave: Wave, items: list[WaveQuestion], pending: bool, group_key: str = "") -> list[tuple[Question, list[str]]]:
+def wave_comments(*, wave: Wave, items: list[WaveQuestion], pending: bool) -> list[tuple[Question, list[str]]]:
+    """Shuffled comments of the whole wave, per question, only where at least the comment
+    threshold of people wrote one."""
     if pending:
         return []
     texts = defaultdict(list)
-    dimension = Dimension.DEPARTMENT if group_key else Dimension.ALL
-    for question_id, text in WaveComment.objects.filter(wave=wave, dimension=dimension, group_key=group_key).values_list(
-        "question_id", "text"
-    ):
+    for question_id, text in WaveComment.objects.filter(wave=wave, dimension=Dimension.ALL).values_list("question_id", "text"):
         texts[question_id].append(text)
-    return [
-        (i.question, texts[i.question_id]) for i in items if texts.get(i.question_id) and len(texts[i.question_id]) >= comment_threshold()
-    ]
+    minimum = comment_threshold()
+    return [(i.question, texts[i.question_id]) for i in items if len(texts.get(i.question_id, ())) >= minimum]
 
 
 def results_table(*, wave: Wave) -> list[list]:

@@ -577,29 +577,17 @@ def wave_rollup(*, wave: Wave, force: bool = False) -> bool:
 
 
 def _comments_rollup(wave: Wave, counts: dict, reasons: dict) -> None:
-    """Copy free texts in random order, only for the whole wave and for visible departments
-    at or above the comment threshold; comments never carry any other attribute."""
-    minimum = comment_threshold()
+    """Copy free texts in random order for the whole wave only, when at least the comment
+    threshold of people answered. Per-group comment lists are deliberately not kept: the
+    difference between two lists would show which comments came from a small group."""
+    if counts.get((Dimension.ALL.value, ""), 0) < comment_threshold():
+        return
     shuffle = random.SystemRandom()
-    texts = wave.responses.filter(answers__text__gt="").values_list("department_id", "answers__question_id", "answers__text")
-    comments = []
-    total = counts.get((Dimension.ALL.value, ""), 0)
-    for department_id, question_id, text in texts:
-        if total >= minimum:
-            comments.append(WaveComment(wave=wave, question_id=question_id, sort_key=shuffle.random(), text=text))
-        group = (Dimension.DEPARTMENT.value, str(department_id or ""))
-        if counts.get(group, 0) >= minimum and group not in reasons:
-            comments.append(
-                WaveComment(
-                    wave=wave,
-                    question_id=question_id,
-                    dimension=Dimension.DEPARTMENT,
-                    group_key=group[1],
-                    sort_key=shuffle.random(),
-                    text=text,
-                )
-            )
-    WaveComment.objects.bulk_create(comments, batch_size=INSERT_BATCH_SIZE)
+    texts = wave.responses.filter(answers__text__gt="").values_list("answers__question_id", "answers__text")
+    WaveComment.objects.bulk_create(
+        (WaveComment(wave=wave, question_id=question_id, sort_key=shuffle.random(), text=text) for question_id, text in texts),
+        batch_size=INSERT_BATCH_SIZE,
+    )
 
 
 def waves_rollup() -> int:
