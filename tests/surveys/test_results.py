@@ -211,3 +211,47 @@ def test_erasing_an_employee_keeps_the_anonymous_responses(company):
     Invitation.objects.filter(employee=person).delete()
     Employee.objects.filter(pk=person.pk).delete()
     assert wave.responses.count() == 8
+
+
+def test_watching_the_page_while_one_person_answers_reveals_nothing(client, hr_manager, company):
+    """The attacker refreshes results and participation after a colleague says "I just answered"."""
+    wave = open_wave(pulse_template())
+    people = everyone(company)
+    answer_all(wave, people[:7])
+    services.wave_rollup(wave=wave)
+    client.force_login(hr_manager)
+    url = reverse("surveys:wave_results", args=[wave.pk])
+    before = client.get(url).content.decode()
+    answer_all(wave, people[7:8], value=1, enps=0)  # the colleague, very unhappy
+    client.post(reverse("surveys:wave_rollup", args=[wave.pk]), follow=True)  # the attacker asks for a refresh
+    services.waves_rollup()  # and the periodic job runs
+    after = client.get(url).content.decode()
+    strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"|"X-CSRFToken": "[^"]+"')
+    assert strip.sub("", before) == strip.sub("", after)
+
+
+def test_an_optional_question_cannot_be_differenced_between_nested_groups(company):
+    """Everyone answers the required items, but only Sales and one IT person answer the optional
+    one: Sales (8) inside all (9) on that question would expose the IT person's answer."""
+    template = services.template_create(name="Optional")
+    services.template_item_add(template=template, question=Question.objects.get(code="eng-proud"))
+    services.template_item_add(template=template, question=Question.objects.get(code="eng-stay"), required=False)
+    wave = open_wave(template)
+    proud, stay = (wave.questions.get(question__code=c).question_id for c in ("eng-proud", "eng-stay"))
+    it_person = company["it"][0]
+    for person in everyone(company):
+        rows = [{"question_id": proud, "value": 4}]
+        if person in company["sales"] or person == it_person:
+            rows.append({"question_id": stay, "value": 1 if person == it_person else 5})
+        services.response_submit(invitation=Invitation.objects.get(wave=wave, employee=person), employee=person, answers=rows)
+    services.wave_close(wave=wave)
+    results = wave_results(wave=wave, dimension="location")
+    stay_result = next(q for q in results.questions if q.question.code == "eng-stay")
+    assert stay_result.total.n == 9
+    hq = dict(zip([g.label for g in results.groups], stay_result.cells, strict=True))["HQ"]
+    # HQ holds Sales and IT; on this question HQ = all, so no difference leaks; but by department:
+    by_department = wave_results(wave=wave, dimension="department")
+    stay_by_department = next(q for q in by_department.questions if q.question.code == "eng-stay")
+    cells = dict(zip([g.label for g in by_department.groups], stay_by_department.cells, strict=True))
+    assert cells["Sales"].hidden  # 9 - 8 = 1 would be the IT person
+    assert hq.n == 9 or hq.hidden
