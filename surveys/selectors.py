@@ -537,3 +537,62 @@ def internal_customer_results(*, wave: Wave) -> dict:
 def wave_is_answerable(*, wave: Wave) -> bool:
     today = timezone.localdate()
     return wave.status == Wave.Status.OPEN and wave.opens_on <= today <= wave.closes_on
+
+
+# --- figures for other apps (KPIs, dashboards) -----------------------------------------
+
+
+@dataclass
+class WaveScores:
+    """Headline figures of one wave as published, None where protection hides them."""
+
+    wave: Wave
+    engagement: int | None
+    enps: int | None
+    participation: int | None
+
+
+def wave_scores(*, waves) -> list[WaveScores]:
+    """Engagement index (share favourable), eNPS and participation rate per wave, from rollups
+    of the whole wave only (two queries for any number of waves)."""
+    threshold = reporting_threshold()
+    waves = list(waves)
+    rows = QuestionRollup.objects.filter(wave__in=waves, dimension=Dimension.ALL, provider__isnull=True).select_related("question")
+    by_wave = defaultdict(list)
+    for row in rows:
+        by_wave[row.wave_id].append(row)
+    scores = []
+    for wave in waves:
+        published = wave.published_responses >= threshold
+        engagement = [
+            r for r in by_wave[wave.pk] if r.question.category == QuestionCategory.ENGAGEMENT and r.question.kind == QuestionKind.AGREEMENT
+        ]
+        enps = [r for r in by_wave[wave.pk] if r.question.category == QuestionCategory.ENPS]
+        eng_cell = _pooled(engagement, threshold) if published else Cell(reason="pending")
+        enps_cell = _pooled(enps, threshold, enps=True) if published else Cell(reason="pending")
+        rate = round(100 * wave.published_answered / wave.published_invited) if published and wave.published_invited else None
+        scores.append(WaveScores(wave=wave, engagement=eng_cell.favourability, enps=enps_cell.enps, participation=rate))
+    return scores
+
+
+def customer_feedback_figures(*, start, end, department=None, location=None) -> dict:
+    """External customer satisfaction (share 4-5) and NPS for a period; hidden below the threshold."""
+    feedback = CustomerFeedback.objects.filter(given_on__gte=start, given_on__lte=end)
+    if department is not None:
+        feedback = feedback.filter(link__department=department)
+    if location is not None:
+        feedback = feedback.filter(link__location=location)
+    figures = feedback.aggregate(
+        n=Count("id"),
+        satisfied=Count("id", filter=Q(satisfaction__gte=4)),
+        promoters=Count("id", filter=Q(nps__gte=9)),
+        detractors=Count("id", filter=Q(nps__lte=6)),
+    )
+    n = figures["n"]
+    if n < reporting_threshold():
+        return {"n": None, "satisfaction": None, "nps": None}
+    return {
+        "n": n,
+        "satisfaction": round(100 * figures["satisfied"] / n),
+        "nps": round(100 * (figures["promoters"] - figures["detractors"]) / n),
+    }

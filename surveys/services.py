@@ -498,7 +498,9 @@ def wave_rollup(*, wave: Wave, force: bool = False) -> bool:
     Wave.objects.select_for_update().filter(pk=wave.pk).values_list("pk").get()
     threshold = reporting_threshold()
     responses = wave.responses.count()
-    if wave.status == Wave.Status.OPEN and not force and responses - wave.published_responses < threshold:
+    # An installation may choose to show nothing before close (SURVEYS_RESULTS_AT_CLOSE_ONLY).
+    at_close_only = getattr(settings, "SURVEYS_RESULTS_AT_CLOSE_ONLY", False)
+    if wave.status == Wave.Status.OPEN and not force and (at_close_only or responses - wave.published_responses < threshold):
         return False
     kinds = dict(WaveQuestion.objects.filter(wave=wave).values_list("question_id", "question__kind"))
 

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from people.models import Employee
 from surveys import services
-from surveys.models import Invitation, Question
+from surveys.models import Invitation, Question, Wave
 from surveys.selectors import wave_results
 from tests.people.factories import DepartmentFactory, LocationFactory, SegmentFactory
 from tests.surveys.factories import open_wave, pulse_template, staff
@@ -255,3 +255,34 @@ def test_an_optional_question_cannot_be_differenced_between_nested_groups(compan
     cells = dict(zip([g.label for g in by_department.groups], stay_by_department.cells, strict=True))
     assert cells["Sales"].hidden  # 9 - 8 = 1 would be the IT person
     assert hq.n == 9 or hq.hidden
+
+
+def test_installation_can_publish_only_at_close(settings, company):
+    settings.SURVEYS_RESULTS_AT_CLOSE_ONLY = True
+    wave = open_wave(pulse_template())
+    answer_all(wave, everyone(company))
+    assert services.wave_rollup(wave=wave) is False
+    assert wave.published_responses == 0
+    services.wave_close(wave=wave)
+    assert wave.published_responses == 16
+
+
+def test_headline_scores_for_other_apps(company, django_assert_max_num_queries):
+    from surveys.selectors import customer_feedback_figures, wave_scores
+
+    small = open_wave(pulse_template(name="Small"), title="Small")
+    answer_all(small, company["legal"])
+    services.wave_close(wave=small)
+    big = open_wave(pulse_template(name="Big"), title="Big")
+    answer_all(big, company["sales"], value=5, enps=10)
+    services.wave_close(wave=big)
+    with django_assert_max_num_queries(2):
+        scores = {s.wave.title: s for s in wave_scores(waves=Wave.objects.filter(pk__in=[small.pk, big.pk]))}
+    assert scores[small.title].engagement is None and scores[small.title].enps is None
+    assert scores[big.title].engagement == 100 and scores[big.title].enps == 100 and scores[big.title].participation == 50
+    link = services.feedback_link_create(department=company["departments"][0])
+    for nps in (10, 10, 9, 3, 8):
+        services.feedback_submit(link=link, satisfaction=5, nps=nps)
+    today = big.opens_on
+    assert customer_feedback_figures(start=today, end=today) == {"n": 5, "satisfaction": 100, "nps": 40}
+    assert customer_feedback_figures(start=today, end=today, department=company["departments"][1])["nps"] is None
