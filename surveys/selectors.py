@@ -464,7 +464,20 @@ def template_trend(*, template: SurveyTemplate) -> dict:
         if entry["question"].kind in (QuestionKind.AGREEMENT, QuestionKind.SCALE10, QuestionKind.YES_NO):
             series.append({"question": entry["question"], "values": [entry["values"].get(w.pk) for w in waves]})
     participation = [round(100 * w.published_answered / w.published_invited) if w.published_invited else None for w in waves]
-    return {"waves": waves, "series": series, "participation": participation}
+    providers = []
+    if template.kind == SurveyTemplate.Kind.INTERNAL_CUSTOMER:
+        by_provider: dict = {}
+        overall = QuestionRollup.objects.filter(
+            wave__in=waves, dimension=Dimension.ALL, provider__isnull=False, question__code="service-satisfaction"
+        ).select_related("provider")
+        for r in overall:
+            entry = by_provider.setdefault(r.provider_id, {"provider": r.provider, "values": {}})
+            entry["values"][r.wave_id] = round(100 * r.favourable / r.n) if r.n >= threshold else None
+        providers = [
+            {"provider": e["provider"], "values": [e["values"].get(w.pk) for w in waves]}
+            for e in sorted(by_provider.values(), key=lambda e: e["provider"].name.lower())
+        ]
+    return {"waves": waves, "series": series, "participation": participation, "providers": providers}
 
 
 # --- internal customer surveys ---------------------------------------------------------

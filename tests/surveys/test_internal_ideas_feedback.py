@@ -147,3 +147,14 @@ def test_wave_form_rejects_bad_input(client, hr_manager):
     assert "must close on or after" in content
     assert "at most two reminder days" in content
     assert "at least one segment" in content
+
+
+def test_internal_customer_trend_per_provider(internal_wave, client, hr_manager, django_assert_max_num_queries):
+    wave, people, departments = internal_wave
+    _rate(wave, people["sales"], departments["it"], 5, 10)
+    services.wave_close(wave=wave)
+    client.force_login(hr_manager)
+    with django_assert_max_num_queries(9):
+        page = client.get(reverse("surveys:template_trend", args=[wave.template_id]))
+    content = page.content.decode()
+    assert 'id="provider-trend"' in content and "100 %" in content
