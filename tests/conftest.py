@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import translation
 
 from common.roles import EMPLOYEE, EXECUTIVE, HR_MANAGER, ensure_role_groups
 from tests.people.factories import DepartmentFactory, EmployeeFactory, LocationFactory, UserFactory
@@ -25,6 +26,14 @@ def _user_with_role(username: str, *roles: str, department=None, location=None, 
     if department is not None:
         EmployeeFactory(user=user, department=department, location=location, email=user.email, first_name=user.first_name)
     return user
+
+
+@pytest.fixture(autouse=True)
+def english_by_default():
+    """A German request leaves German active in the thread; start every test in English."""
+    translation.activate("en")
+    yield
+    translation.activate("en")
 
 
 @pytest.fixture
