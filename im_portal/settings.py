@@ -180,6 +180,13 @@ COMMENT_THRESHOLD = env.int("COMMENT_THRESHOLD", default=5)
 if REPORTING_THRESHOLD < 3 or COMMENT_THRESHOLD < 3:
     raise ImproperlyConfigured("REPORTING_THRESHOLD and COMMENT_THRESHOLD must be at least 3.")
 
+# While a wave is open results move only in steps of REPORTING_THRESHOLD new responses; an
+# installation may instead show nothing before a wave closes.
+SURVEYS_RESULTS_AT_CLOSE_ONLY = env.bool("SURVEYS_RESULTS_AT_CLOSE_ONLY", default=False)
+# django-ratelimit rates per client IP for token pages and the public customer feedback link.
+SURVEYS_TOKEN_RATE = env.str("SURVEYS_TOKEN_RATE", default="30/m")
+SURVEYS_FEEDBACK_RATE = env.str("SURVEYS_FEEDBACK_RATE", default="10/m")
+
 # Celery heartbeat older than this makes /healthz report the worker as down.
 HEARTBEAT_MAX_AGE_SECONDS = env.int("HEARTBEAT_MAX_AGE_SECONDS", default=180)
 
