@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -51,9 +51,10 @@ def org_chart(request):
 @employees_access
 @require_GET
 def employee_list(request):
-    query = request.GET.get("q", "").strip()
-    department_id = request.GET.get("department") or None
-    department_id = int(department_id) if department_id and department_id.isdigit() else None
+    # PostgreSQL text cannot hold NUL; and isdigit() alone also accepts digits int() refuses ("²").
+    query = request.GET.get("q", "").replace("\x00", "").strip()
+    department_id = request.GET.get("department") or ""
+    department_id = int(department_id) if department_id.isascii() and department_id.isdigit() else None
     page = Paginator(selectors.employee_list(query=query, department_id=department_id), 50).get_page(request.GET.get("page"))
     departments = Department.objects.only("id", "name_en", "name_de")
     return render(
@@ -114,6 +115,8 @@ def import_start(request):
 @role_required(HR_MANAGER)
 @require_GET
 def import_template(request, kind: str):
+    if kind not in ("csv", "xlsx"):
+        raise Http404
     if kind == "xlsx":
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         response = HttpResponse(template_xlsx(), content_type=content_type)

@@ -83,6 +83,15 @@ def test_employee_list_queries_are_bounded(client, hr_manager, django_assert_max
         assert client.get(reverse("people:employee_list"), {"department": "not-a-number"}).status_code == 200
 
 
+@pytest.mark.parametrize("params", [{"q": "Em\x00ma"}, {"department": "²"}, {"department": "99999999999999999999"}])
+def test_employee_list_survives_garbage_in_the_query_string(client, hr_manager, employee, params):
+    """These used to raise (PostgreSQL refuses NUL in text; int("²") fails although "²".isdigit())."""
+    response = login(client, hr_manager).get(reverse("people:employee_list"), params)
+    assert response.status_code == 200
+    if "q" in params:
+        assert "Emma" in response.content.decode()
+
+
 def test_employee_detail_refused_to_employees(client, employee, other_employee):
     target = Employee.objects.get(user=other_employee)
     assert login(client, employee).get(reverse("people:employee_detail", args=[target.pk])).status_code == 403
@@ -260,6 +269,8 @@ def test_import_template_downloads(client, hr_manager):
     csv_response = client.get(reverse("people:import_template", args=["csv"]))
     assert csv_response.status_code == 200 and csv_response.content.decode("utf-8-sig").startswith("employee_number;")
     assert client.get(reverse("people:import_template", args=["xlsx"])).content[:2] == b"PK"
+    # An unknown extension used to download the CSV under that name (employees-template.exe).
+    assert client.get(reverse("people:import_template", args=["exe"])).status_code == 404
 
 
 @pytest.mark.parametrize("who", ["employee", "executive"])
@@ -448,3 +459,9 @@ def test_admin_shows_import_runs_and_privacy_log(client, hr_manager, employee):
     run = ImportRun.objects.get()
     assert client.get(reverse("admin:people_importrun_change", args=[run.pk])).status_code == 200
     assert "hanna.hr" in client.get(reverse("admin:people_privacylogentry_changelist")).content.decode()
+
+
+def test_hr_home_links_to_the_organisation_pages(client, hr_manager):
+    content = login(client, hr_manager).get(reverse("hr_home")).content.decode()
+    for name in ("people:org_chart", "people:employee_list", "people:segment_list", "people:import_start"):
+        assert f'href="{reverse(name)}"' in content, name
