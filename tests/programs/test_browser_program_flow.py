@@ -82,7 +82,7 @@ def test_hr_manager_walks_a_program_through_phases_1_and_2(page, cast, request, 
     assert page.get_by_text("The budget cannot be negative.").count()
     page.fill("#id_budget", "3500")
     submit(page, "/instruments/new/")
-    assert page.get_by_text("Total budget: 3500.00 €").count()
+    assert page.get_by_text("Total budget: 3,500.00 €").count()
 
     # 4. implementation: phase 1 by override
     page.goto(base + "/phases/1/")

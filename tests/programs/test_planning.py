@@ -137,6 +137,13 @@ def test_owner_plans_an_instrument(owner_client, program):
     assert planned.budget == 1500
 
 
+def test_budgets_are_shown_with_thousands_separators(owner_client, program):
+    owner_client.post(reverse("programs:planned_create", args=[program.pk]), _instrument_data(program, budget="42700"))
+    url = reverse("programs:operations", args=[program.pk])
+    assert "Total budget: 42,700.00 €" in owner_client.get(url).content.decode()
+    assert "Gesamtbudget: 42.700,00 €" in owner_client.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
