@@ -4,17 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from common.models import TimeStampedModel
-
-
-def localized(obj, field: str) -> str:
-    """The German text of a bilingual field when the UI speaks German and it is filled."""
-    if (get_language() or "en").startswith("de"):
-        return getattr(obj, f"{field}_de") or getattr(obj, f"{field}_en")
-    return getattr(obj, f"{field}_en") or getattr(obj, f"{field}_de")
+from common.translation import localized
 
 
 class TenureBand(models.TextChoices):

@@ -9,16 +9,10 @@ an audit trail of every change.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from common.models import TimeStampedModel
-
-
-def _localized(obj, field: str) -> str:
-    if (get_language() or "en").startswith("de"):
-        return getattr(obj, f"{field}_de") or getattr(obj, f"{field}_en")
-    return getattr(obj, f"{field}_en") or getattr(obj, f"{field}_de")
+from common.translation import localized
 
 
 class Program(TimeStampedModel):
@@ -105,7 +99,7 @@ class FocusArea(models.Model):
 
     @property
     def name(self) -> str:
-        return _localized(self, "name")
+        return localized(self, "name")
 
 
 class ProgramFocusArea(TimeStampedModel):
@@ -220,7 +214,7 @@ class Instrument(models.Model):
 
     @property
     def name(self) -> str:
-        return _localized(self, "name")
+        return localized(self, "name")
 
     @property
     def is_standard(self) -> bool:

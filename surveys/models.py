@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from common.models import TimeStampedModel
-from people.models import localized
+from common.translation import localized
 
 
 class QuestionKind(models.TextChoices):
