@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import translation
 
-from common.roles import EMPLOYEE, EXECUTIVE, HR_MANAGER, ensure_role_groups
+from common.roles import EMPLOYEE, EXECUTIVE, HR_MANAGER
 from tests.people.factories import DepartmentFactory, EmployeeFactory, LocationFactory, UserFactory
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by test code
@@ -20,7 +20,6 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def _user_with_role(username: str, *roles: str, department=None, location=None, first_name=""):
-    ensure_role_groups()
     user = UserFactory(username=username, first_name=first_name or username.title())
     user.groups.add(*Group.objects.filter(name__in=roles))
     if department is not None:

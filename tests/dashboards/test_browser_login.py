@@ -4,7 +4,6 @@ from io import StringIO
 
 import pytest
 
-from common.roles import ensure_role_groups
 from people import demo as people_demo
 from tests.conftest import login
 
@@ -19,7 +18,6 @@ HOMES = [
 
 @pytest.fixture
 def demo_company(transactional_db):
-    ensure_role_groups()  # an earlier transactional test may have flushed the migration's rows
     people_demo.seed(StringIO())  # the demo logins; the other apps' demo data is not needed here
 
 

@@ -6,7 +6,7 @@ from django.urls import reverse
     ("user_fixture", "landing"),
     [("hr_manager", "hr_home"), ("executive", "executive_dashboard"), ("employee", "employee_home")],
 )
-def test_each_role_lands_on_its_home_page(client, request, user_fixture, landing):
+def test_each_role_lands_on_its_home_page(db, client, request, user_fixture, landing):
     client.force_login(request.getfixturevalue(user_fixture))
     response = client.get(reverse("home"))
     assert response.status_code == 302
@@ -38,7 +38,7 @@ def test_anonymous_visitor_is_sent_to_login(client, db, url_name):
     ("user_fixture", "url_name"),
     [("employee", "hr_home"), ("employee", "executive_dashboard"), ("executive", "hr_home"), ("outsider", "employee_home")],
 )
-def test_user_without_the_role_gets_403(client, request, user_fixture, url_name):
+def test_user_without_the_role_gets_403(db, client, request, user_fixture, url_name):
     client.force_login(request.getfixturevalue(user_fixture))
     response = client.get(reverse(url_name))
     assert response.status_code == 403

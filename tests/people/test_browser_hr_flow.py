@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.contrib.auth.models import Group
 
-from common.roles import EMPLOYEE, HR_MANAGER, ensure_role_groups
+from common.roles import EMPLOYEE, HR_MANAGER
 from people.models import Employee, ImportRun, Location, Segment
 from tests.conftest import login
 from tests.people.factories import DepartmentFactory, EmployeeFactory, LocationFactory, UserFactory
@@ -30,7 +30,6 @@ FIXED = [
 
 @pytest.fixture
 def organisation(transactional_db):
-    ensure_role_groups()
     sales = DepartmentFactory(
         name_en="Sales",
         name_de="Vertrieb",

@@ -1,13 +1,11 @@
 from io import StringIO
 
-from common.roles import ensure_role_groups
 from people import demo
 from people.models import Employee, Segment
 from people.selectors import segment_member_count
 
 
 def test_demo_seed_is_idempotent_and_has_useful_segments(db):
-    ensure_role_groups()  # a transactional test in an earlier --reuse-db session may have flushed them
     demo.seed(StringIO())
     counts = (Employee.objects.count(), Segment.objects.count())
     demo.seed(StringIO())

@@ -67,7 +67,7 @@ def test_employee_list_for_staff(client, employee):
 
 
 @pytest.mark.parametrize("who", ["employee", "executive", "outsider"])
-def test_employee_list_refused_to_others(client, request, who):
+def test_employee_list_refused_to_others(db, client, request, who):
     user = request.getfixturevalue(who)
     assert login(client, user).get(reverse("people:employee_list")).status_code == 403
 
@@ -274,7 +274,7 @@ def test_import_template_downloads(client, hr_manager):
 
 
 @pytest.mark.parametrize("who", ["employee", "executive"])
-def test_import_pages_are_for_hr_managers_only(client, request, who):
+def test_import_pages_are_for_hr_managers_only(db, client, request, who):
     login(client, request.getfixturevalue(who))
     assert client.get(reverse("people:import_start")).status_code == 403
     assert client.get(reverse("people:import_template", args=["csv"])).status_code == 403

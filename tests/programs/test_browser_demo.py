@@ -5,7 +5,6 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from common.roles import ensure_role_groups
 from programs.demo import COMPLETED, RUNNING
 from programs.models import Program
 from tests.conftest import login
@@ -15,7 +14,6 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def demo_company(transactional_db):
-    ensure_role_groups()
     call_command("seed_demo", stdout=StringIO())
 
 

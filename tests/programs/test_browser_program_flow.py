@@ -4,7 +4,6 @@ target segment reads its news. Screenshots in English and German under .data/scr
 
 import pytest
 
-from common.roles import ensure_role_groups
 from programs.models import Phase, Program
 from tests.conftest import login
 from tests.people.factories import SegmentFactory
@@ -12,17 +11,12 @@ from tests.people.factories import SegmentFactory
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def cast(transactional_db):
-    ensure_role_groups()
-
-
 def submit(page, action_suffix: str) -> None:
     page.click(f"form[action$='{action_suffix}'] button[type=submit]")
     page.wait_for_load_state("networkidle")
 
 
-def test_hr_manager_walks_a_program_through_phases_1_and_2(page, cast, request, sales, screenshot_dir, browser):
+def test_hr_manager_walks_a_program_through_phases_1_and_2(page, transactional_db, request, sales, screenshot_dir, browser):
     hr = request.getfixturevalue("hr_manager")
     request.getfixturevalue("executive")
     request.getfixturevalue("employee")

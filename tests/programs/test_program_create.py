@@ -52,7 +52,7 @@ def test_end_before_start_is_rejected_and_keeps_typed_input(client, hr_manager):
 
 
 @pytest.mark.parametrize("user_fixture", ["executive", "employee"])
-def test_only_hr_managers_create_programs(client, request, user_fixture):
+def test_only_hr_managers_create_programs(db, client, request, user_fixture):
     client.force_login(request.getfixturevalue(user_fixture))
     assert client.post(reverse("programs:create"), VALID).status_code == 403
     assert not Program.objects.exists()
