@@ -183,6 +183,9 @@ if REPORTING_THRESHOLD < 3 or COMMENT_THRESHOLD < 3:
 # While a wave is open results move only in steps of REPORTING_THRESHOLD new responses; an
 # installation may instead show nothing before a wave closes.
 SURVEYS_RESULTS_AT_CLOSE_ONLY = env.bool("SURVEYS_RESULTS_AT_CLOSE_ONLY", default=False)
+# The key that seals answer sheets while they wait in the ballot box (derived from SECRET_KEY
+# when unset). Keep it out of the database; changing it while ballots wait makes them unreadable.
+SURVEYS_BALLOT_KEY = env.str("SURVEYS_BALLOT_KEY", default="")
 # django-ratelimit rates per client IP for token pages and the public customer feedback link.
 SURVEYS_TOKEN_RATE = env.str("SURVEYS_TOKEN_RATE", default="30/m")
 SURVEYS_FEEDBACK_RATE = env.str("SURVEYS_FEEDBACK_RATE", default="10/m")

@@ -268,15 +268,26 @@ def _jsonable(value):
 def _records_pointing_at(employee: Employee, limit: int = 1000) -> dict[str, list[dict]]:
     """Rows of other apps that name this employee (e.g. survey invitations), found through the
     reverse relations so that this app never imports the apps built on it. Secrets such as
-    token hashes are left out."""
+    token hashes are left out.
+
+    A model that declares ``privacy_export_fields`` (a tuple of field names) has only those
+    fields exported, a foreign key as the related object's text: a survey invitation must not
+    say when, or whether, it was used, which could be matched with an anonymous response."""
     records: dict[str, list[dict]] = {}
     for relation in Employee._meta.related_objects:
         model = relation.related_model
         if model in (Employee, Department) or not (relation.one_to_many or relation.one_to_one):
             continue
-        rows = model._default_manager.filter(**{relation.field.name: employee})[:limit]
         fields = [f for f in model._meta.concrete_fields if not any(marker in f.name for marker in SECRET_FIELD_MARKERS)]
-        serialised = [{f.name: _jsonable(getattr(row, f.attname)) for f in fields if f.attname != relation.field.attname} for row in rows]
+        opted_in = getattr(model, "privacy_export_fields", None)
+        if opted_in is not None:
+            fields = [f for f in fields if f.name in opted_in]
+        fields = [f for f in fields if f.attname != relation.field.attname]
+        related = [f.name for f in fields if opted_in is not None and f.many_to_one]
+        rows = model._default_manager.filter(**{relation.field.name: employee}).select_related(*related)[:limit]
+        serialised = [
+            {f.name: _jsonable(getattr(row, f.name) if f.name in related else getattr(row, f.attname)) for f in fields} for row in rows
+        ]
         if serialised:
             records[model._meta.label] = serialised
     return records

@@ -45,7 +45,19 @@ class WaveAdmin(admin.ModelAdmin):
     # Responses and invitations are deliberately not browsable here.
     list_display = ["title", "status", "opens_on", "closes_on", "invited_count", "published_responses"]
     list_filter = ["status"]
-    readonly_fields = ["invited_count", "published_responses", "published_invited", "published_answered", "published_on", "reminders_sent"]
+    # The status changes only through the services that enforce the anonymity rules (opening
+    # checks the audience, closing counts the ballots and runs the publication plan).
+    readonly_fields = [
+        "status",
+        "invited_count",
+        "published_responses",
+        "published_invited",
+        "published_answered",
+        "published_on",
+        "results_batch",
+        "uncounted",
+        "reminders_sent",
+    ]
 
     def has_delete_permission(self, request, obj=None):
         return False  # deleting a wave would delete anonymous responses with it

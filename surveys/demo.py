@@ -12,18 +12,17 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from people.models import Department, Employee, Location, Segment, tenure_band
+from people.models import Department, Employee, Location, Segment
 from people.selectors import segment_employees
 from surveys import services
 from surveys.models import (
-    Answer,
+    Ballot,
     CustomerFeedback,
     FeedbackLink,
     Idea,
     Invitation,
     PulseSchedule,
     Question,
-    Response,
     SurveyTemplate,
     Wave,
     WaveQuestion,
@@ -197,7 +196,7 @@ def seed(stdout) -> None:
             [i.question for i in wave_items],
             questions["ideas-open"],
         )
-        services.wave_rollup(wave=wave, force=True)
+        services.wave_count(wave=wave, final=wave.status == Wave.Status.CLOSED)
 
     _internal_customer_survey(employees, segments, questions, rng, today, hr_user)
     _ideas(rng, today)
@@ -214,7 +213,7 @@ def _segment_map() -> dict[int, list[int]]:
 
 
 def _fill_wave(wave, employees, segments, rng, rate, demo_users, mood, numeric_questions, text_question) -> None:
-    invitations, responses, answers = [], [], []
+    invitations, ballots = [], []
     for employee in employees:
         answered = employee.user_id not in demo_users and rng.random() < rate
         invitations.append(
@@ -230,27 +229,24 @@ def _fill_wave(wave, employees, segments, rng, rate, demo_users, mood, numeric_q
         )
         if not answered:
             continue
-        response = Response(
-            wave=wave,
-            department_id=employee.department_id,
-            location_id=employee.location_id,
-            segment_ids=segments.get(employee.pk, []),
-            tenure_band=tenure_band(employee.hire_date, wave.opens_on),
-        )
-        responses.append(response)
         mean = mood(employee)
+        answers = []
         for question in numeric_questions:
             if question.kind == "scale10":
                 value = min(10, max(0, round(rng.gauss(mean * 2.4 - 1.5, 2.0))))
             else:
                 value = min(5, max(1, round(rng.gauss(mean, 0.9))))
-            answers.append(Answer(response=response, question=question, value=value))
+            answers.append({"question_id": question.pk, "value": value})
         if rng.random() < 0.3:
-            answers.append(Answer(response=response, question=text_question, text=rng.choice(COMMENTS)))
-    rng.shuffle(responses)
+            answers.append({"question_id": text_question.pk, "text": rng.choice(COMMENTS)})
+        ballots.append(
+            services.ballot(
+                wave_id=wave.pk, employee=employee, segment_ids=segments.get(employee.pk, []), day=wave.opens_on, answers=answers
+            )
+        )
+    # The demo's answers take the same path as real ones: sealed ballots, counted by the job.
     Invitation.objects.bulk_create(invitations)
-    Response.objects.bulk_create(responses)
-    Answer.objects.bulk_create(answers, batch_size=5000)
+    Ballot.objects.bulk_create(ballots)
     Wave.objects.filter(pk=wave.pk).update(invited_count=len(invitations))
 
 
@@ -280,7 +276,7 @@ def _internal_customer_survey(employees, segments, questions, rng, today, hr_use
         for n, code in enumerate(codes, 1)
     )
     providers = {d.code: d for d in Department.objects.filter(code__in=SERVICE_QUALITY)}
-    invitations, responses, answers = [], [], []
+    invitations, ballots = [], []
     for employee in employees:
         answered = rng.random() < 0.7
         invitations.append(
@@ -290,14 +286,7 @@ def _internal_customer_survey(employees, segments, questions, rng, today, hr_use
         )
         if not answered:
             continue
-        response = Response(
-            wave=wave,
-            department_id=employee.department_id,
-            location_id=employee.location_id,
-            segment_ids=segments.get(employee.pk, []),
-            tenure_band=tenure_band(employee.hire_date, opens),
-        )
-        responses.append(response)
+        answers = []
         used = rng.sample(sorted(providers), rng.randint(2, 4))
         for code in used:
             provider = providers[code]
@@ -310,12 +299,14 @@ def _internal_customer_survey(employees, segments, questions, rng, today, hr_use
                     value = min(10, max(0, round(rng.gauss(mean * 2.4 - 1.5, 2.0))))
                 else:
                     value = min(5, max(1, round(rng.gauss(mean, 0.8))))
-                answers.append(Answer(response=response, question=question, provider=provider, value=value))
+                answers.append({"question_id": question.pk, "provider_id": provider.pk, "value": value})
+        ballots.append(
+            services.ballot(wave_id=wave.pk, employee=employee, segment_ids=segments.get(employee.pk, []), day=opens, answers=answers)
+        )
     Invitation.objects.bulk_create(invitations)
-    Response.objects.bulk_create(responses)
-    Answer.objects.bulk_create(answers, batch_size=5000)
+    Ballot.objects.bulk_create(ballots)
     Wave.objects.filter(pk=wave.pk).update(invited_count=len(invitations))
-    services.wave_rollup(wave=wave, force=True)
+    services.wave_count(wave=wave, final=True)
 
 
 def _ideas(rng, today) -> None:

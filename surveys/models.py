@@ -1,10 +1,14 @@
 """Surveys: question bank, templates, waves, invitations, anonymous responses and rollups.
 
-The anonymity rules of DESIGN.md shape these tables: a ``Response`` (and each ``Answer``)
-has a random UUID key, keeps only its wave and a reporting snapshot, and has no link to a
-person, an invitation or a token. Results are read from rollups that a job refreshes.
+The anonymity rules of DESIGN.md shape these tables: a submitted answer sheet first waits,
+sealed, in the ``Ballot`` box; a job moves ballots into ``Response`` and ``Answer`` rows in
+shuffled batches of at least the reporting threshold, with random keys, so nothing a database
+reader sees links a response to the invitation that was used for it beyond its batch. Results
+are read from rollups, and only through the disclosure-control layer (``surveys.figures``),
+which records every group it publishes in ``PublishedGroup``.
 """
 
+import secrets
 import uuid
 
 from django.conf import settings
@@ -211,6 +215,10 @@ class Wave(TimeStampedModel):
     published_invited = models.PositiveIntegerField(default=0)
     published_answered = models.PositiveIntegerField(default=0)
     published_on = models.DateTimeField(null=True, blank=True)
+    # Ballot batches moved into the results so far, and late ballots that were not counted
+    # (fewer than the threshold arriving after the last published step).
+    results_batch = models.PositiveIntegerField(default=0)
+    uncounted = models.PositiveIntegerField(default=0)
     program = models.ForeignKey(
         "programs.Program", verbose_name=_("program"), null=True, blank=True, on_delete=models.SET_NULL, related_name="survey_waves"
     )
@@ -264,6 +272,9 @@ class WaveQuestion(models.Model):
 class Invitation(models.Model):
     """One invited employee. Records only whether (and on which date) it was used."""
 
+    # The employee data export (people) shows only these: never used_on next to the snapshot.
+    privacy_export_fields = ("wave", "language")
+
     wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="invitations")
     employee = models.ForeignKey("people.Employee", on_delete=models.CASCADE, related_name="survey_invitations")
     language = models.CharField(max_length=2, default="de")
@@ -295,8 +306,21 @@ class InvitationToken(models.Model):
         return self.token_hash[:8]
 
 
+class Ballot(models.Model):
+    """A submitted answer sheet waiting to be counted, sealed (AES-GCM) with a key that is not
+    in the database. Claiming the invitation and writing the ballot happen together; the ballot
+    is opened only by the job that moves a shuffled batch into ``Response`` rows and deletes it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="ballots")
+    sealed = models.BinaryField()
+
+    def __str__(self):
+        return str(self.id)
+
+
 class Response(models.Model):
-    """An anonymous response: wave plus reporting snapshot, nothing else (DESIGN rule 1)."""
+    """An anonymous response: wave, reporting snapshot and the batch it was counted in."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="responses")
@@ -304,6 +328,7 @@ class Response(models.Model):
     location = models.ForeignKey("people.Location", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     segment_ids = ArrayField(models.IntegerField(), default=list, blank=True)
     tenure_band = models.CharField(max_length=5, blank=True)
+    batch = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("response")
@@ -333,21 +358,19 @@ class Answer(models.Model):
 class Dimension(models.TextChoices):
     ALL = "all", _("All respondents")
     DEPARTMENT = "department", _("Department")
+    UNIT = "unit", _("Department incl. sub-departments")
     LOCATION = "location", _("Location")
     SEGMENT = "segment", _("Segment")
     TENURE = "tenure", _("Tenure")
 
 
 class GroupRollup(models.Model):
-    """Responses per wave x group, with the suppression decided when it was rolled up."""
+    """Responses per wave x group (raw counts: only ``surveys.figures`` decides what is shown)."""
 
     wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="group_rollups")
     dimension = models.CharField(max_length=12, choices=Dimension.choices)
     group_key = models.CharField(max_length=40, blank=True)
     responses = models.PositiveIntegerField()
-    suppressed_reason = models.CharField(max_length=20, blank=True)
-    # "dimension:key" of the groups that contain every response of this one.
-    within = ArrayField(models.CharField(max_length=60), default=list, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["wave", "dimension", "group_key"], name="surveys_grouprollup_unique")]
@@ -409,6 +432,55 @@ class WaveComment(models.Model):
         return self.text[:40]
 
 
+class DisclosureBasis(models.Model):
+    """What the audit needs about a wave's respondents, rebuilt at each rollup: the reporting
+    profiles (department, location, tenure band, segments, batch) with the number of
+    respondents per profile for each answer set, and the department tree at that time."""
+
+    wave = models.OneToOneField(Wave, on_delete=models.CASCADE, related_name="disclosure_basis")
+    batch = models.PositiveIntegerField()
+    profiles = models.JSONField(default=list)
+    weights = models.JSONField(default=dict)
+    tree = models.JSONField(default=dict)
+
+    def __str__(self):
+        return f"{self.wave_id} @{self.batch}"
+
+
+class PublishedGroup(models.Model):
+    """The ledger: every group of a wave the disclosure-control layer has decided on, in order.
+
+    A published group stays published (its figures may have been seen); a refused one stays
+    refused, so the result never depends on who looked first. ``scope`` is "" for the wave and
+    "p:<department id>" for the ratings of one internal provider. ``hidden`` lists the answer
+    sets (question ids) whose figures are withheld for this group although the group is shown.
+    """
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="published_groups")
+    scope = models.CharField(max_length=20, blank=True)
+    dimension = models.CharField(max_length=12, choices=Dimension.choices)
+    group_key = models.CharField(max_length=40, blank=True)
+    upto_batch = models.PositiveIntegerField()
+    without = ArrayField(models.IntegerField(), default=list, blank=True)
+    published = models.BooleanField()
+    reason = models.CharField(max_length=20, blank=True)
+    hidden = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["wave", "scope", "dimension", "group_key", "upto_batch"], name="surveys_published_group_once")
+        ]
+
+    def __str__(self):
+        return f"{self.wave_id} {self.scope} {self.dimension}:{self.group_key}@{self.upto_batch}"
+
+
+def random_id() -> int:
+    """A random key for rows whose order of arrival must not show (anonymous ideas)."""
+    return secrets.randbelow(2**52) + 1
+
+
 class Idea(models.Model):
     class Status(models.TextChoices):
         NEW = "new", _("new")
@@ -417,6 +489,7 @@ class Idea(models.Model):
         IMPLEMENTED = "implemented", _("implemented")
         DECLINED = "declined", _("declined")
 
+    id = models.BigIntegerField(primary_key=True, default=random_id, editable=False)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("your idea"))
     department = models.ForeignKey(

@@ -18,12 +18,16 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from people.models import Employee, Segment, tenure_band
+from people.models import Department, Employee, Segment, tenure_band
 from people.selectors import segment_employees
+from surveys import ballots
+from surveys.anonymity import at_least, reporting_threshold
 from surveys.models import (
     Answer,
+    Ballot,
     CustomerFeedback,
     Dimension,
+    DisclosureBasis,
     FeedbackLink,
     GroupRollup,
     Idea,
@@ -46,14 +50,6 @@ from surveys.models import (
 
 MAIL_BATCH_SIZE = 500
 INSERT_BATCH_SIZE = 5000
-
-
-def reporting_threshold() -> int:
-    return max(3, settings.REPORTING_THRESHOLD)
-
-
-def comment_threshold() -> int:
-    return max(3, settings.COMMENT_THRESHOLD)
 
 
 def token_hash(token: str) -> str:
@@ -253,6 +249,12 @@ def wave_open(*, wave: Wave, send_mail: bool = True) -> int:
             update_sql = f"UPDATE surveys_invitation SET segment_ids = array_append(segment_ids, %s) WHERE wave_id = %s AND employee_id IN ({members_sql})"  # noqa: S608
             cursor.execute(update_sql, [segment.pk, wave.pk, *members_params])
     ids = list(wave.invitations.order_by("id").values_list("id", flat=True))
+    if not at_least(len(ids), reporting_threshold()):
+        # Raising rolls the whole opening back: the wave stays a draft with no invitations.
+        raise ValidationError(
+            _("A wave needs at least %(n)s invitees, so that no result can point to a person; this audience has fewer.")
+            % {"n": reporting_threshold()}
+        )
     Wave.objects.filter(pk=wave.pk).update(invited_count=len(ids))
     wave.invited_count = len(ids)
     for start in range(0, len(ids), MAIL_BATCH_SIZE) if send_mail else ():
@@ -330,16 +332,23 @@ def waves_remind() -> int:
 def waves_open_due() -> int:
     opened = 0
     for wave in Wave.objects.filter(status=Wave.Status.DRAFT, opens_on__lte=timezone.localdate()):
-        opened += bool(wave_open(wave=wave))
+        try:
+            opened += bool(wave_open(wave=wave))
+        except ValidationError:
+            continue  # too small an audience: it stays a draft, and the surveys page says so
     return opened
 
 
 @transaction.atomic
 def wave_close(*, wave: Wave) -> bool:
+    """Close an open wave for good: its links die, the waiting ballots are counted, and the
+    fixed publication plan of the disclosure-control layer runs (a closed wave never reopens;
+    a database trigger refuses that, whoever tries)."""
     if not Wave.objects.filter(pk=wave.pk, status=Wave.Status.OPEN).update(status=Wave.Status.CLOSED):
         return False
     wave.status = Wave.Status.CLOSED
-    wave_rollup(wave=wave)
+    InvitationToken.objects.filter(invitation__wave=wave).delete()
+    wave_count(wave=wave, final=True)
     return True
 
 
@@ -362,12 +371,14 @@ class WaveNotOpen(Exception):
 
 
 @transaction.atomic
-def response_submit(*, invitation: Invitation, employee: Employee, answers: list[dict]) -> Response:
-    """Store one anonymous response and mark its invitation used, exactly once.
+def response_submit(*, invitation: Invitation, employee: Employee, answers: list[dict]) -> None:
+    """Put one anonymous answer sheet into the ballot box and mark its invitation used, once.
 
     The conditional UPDATE takes the invitation's row lock: a concurrent second submit waits,
     then finds ``used_on`` set and matches no row, so it raises ``AlreadyAnswered``.
-    ``answers`` are dicts with question_id, value, choices, text, provider_id.
+    ``answers`` are dicts with question_id, value, choices, text, provider_id. The sheet is
+    sealed (see ``surveys.ballots``); ``wave_count`` later moves it, in a shuffled batch of at
+    least the threshold, into the results. The invitation's links die with it.
     """
     today = timezone.localdate()
     wave = invitation.wave
@@ -378,15 +389,92 @@ def response_submit(*, invitation: Invitation, employee: Employee, answers: list
     claimed = Invitation.objects.filter(pk=invitation.pk, used_on__isnull=True).update(used_on=today)
     if not claimed:
         raise AlreadyAnswered
-    response = Response.objects.create(
-        wave_id=invitation.wave_id,
-        department_id=employee.department_id,
-        location_id=employee.location_id,
-        segment_ids=invitation.segment_ids,
-        tenure_band=tenure_band(employee.hire_date, today),
-    )
-    Answer.objects.bulk_create(Answer(response=response, **answer) for answer in answers)
-    return response
+    InvitationToken.objects.filter(invitation_id=invitation.pk).delete()
+    ballot(wave_id=invitation.wave_id, employee=employee, segment_ids=invitation.segment_ids, day=today, answers=answers).save()
+
+
+def ballot(*, wave_id: int, employee: Employee, segment_ids: list[int], day: date, answers: list[dict]) -> Ballot:
+    """A sealed answer sheet with the reporting snapshot of its respondent (unsaved)."""
+    payload = {
+        "department": employee.department_id,
+        "location": employee.location_id,
+        "segments": list(segment_ids),
+        "tenure": tenure_band(employee.hire_date, day),
+        "answers": [{"question_id": None, "value": None, "choices": [], "text": "", "provider_id": None, **answer} for answer in answers],
+    }
+    return Ballot(wave_id=wave_id, sealed=ballots.seal(payload, wave_id=wave_id))
+
+
+def _publishable_units(wave: Wave) -> dict[str, set]:
+    """The reporting units with at least the threshold of invitees: only these are kept in a
+    response's snapshot, so a snapshot never names a unit too small to be reported."""
+    threshold = reporting_threshold()
+    invited = wave.invitations.values_list("employee__department_id", "employee__location_id", "employee__hire_date", "segment_ids")
+    departments, locations, bands, segments = Counter(), Counter(), Counter(), Counter()
+    today = timezone.localdate()
+    for department_id, location_id, hire_date, segment_ids in invited.iterator(chunk_size=10000):
+        departments[department_id] += 1
+        locations[location_id] += 1
+        bands[tenure_band(hire_date, today)] += 1
+        segments.update(set(segment_ids))
+    keep = {}
+    for name, counter in (("department", departments), ("location", locations), ("tenure", bands), ("segments", segments)):
+        keep[name] = {key for key, n in counter.items() if at_least(n, threshold)}
+    return keep
+
+
+@transaction.atomic
+def wave_count(*, wave: Wave, final: bool = False) -> bool:
+    """Move waiting ballots into the results as one shuffled batch, then roll the wave up.
+
+    While the wave is open a batch moves only when at least the threshold of ballots waits
+    (never, with ``SURVEYS_RESULTS_AT_CLOSE_ONLY``), so published figures move in such steps.
+    At close the rest is counted, unless fewer than the threshold arrived after a published
+    step: those would stand out as the difference of two steps, so they are not counted (the
+    wave says how many). Responses get random keys, no time, and are written in random order.
+    Returns whether a batch moved.
+    """
+    wave.refresh_from_db()
+    Wave.objects.select_for_update().filter(pk=wave.pk).values_list("pk").get()
+    threshold = reporting_threshold()
+    waiting = list(Ballot.objects.filter(wave=wave).select_for_update())
+    at_close_only = getattr(settings, "SURVEYS_RESULTS_AT_CLOSE_ONLY", False)
+    moved = False
+    if waiting and (final or (not at_close_only and at_least(len(waiting), threshold))):
+        if final and wave.results_batch and not at_least(len(waiting), threshold):
+            Wave.objects.filter(pk=wave.pk).update(uncounted=F("uncounted") + len(waiting))
+        else:
+            _move_batch(wave, waiting)
+            moved = True
+        Ballot.objects.filter(pk__in=[b.pk for b in waiting]).delete()
+    if moved or final:
+        wave_rollup(wave=wave)
+    wave.refresh_from_db()
+    return moved
+
+
+def _move_batch(wave: Wave, waiting: list[Ballot]) -> None:
+    keep = _publishable_units(wave)
+    batch = wave.results_batch + 1
+    random.SystemRandom().shuffle(waiting)
+    responses, answers = [], []
+    for ballot in waiting:
+        sheet = ballots.unseal(ballot.sealed, wave_id=wave.pk)
+        response = Response(
+            wave=wave,
+            batch=batch,
+            department_id=sheet["department"] if sheet["department"] in keep["department"] else None,
+            location_id=sheet["location"] if sheet["location"] in keep["location"] else None,
+            segment_ids=[s for s in sheet["segments"] if s in keep["segments"]],
+            tenure_band=sheet["tenure"] if sheet["tenure"] in keep["tenure"] else "",
+        )
+        responses.append(response)
+        answers.extend(Answer(response=response, **answer) for answer in sheet["answers"])
+    random.SystemRandom().shuffle(answers)
+    Response.objects.bulk_create(responses, batch_size=INSERT_BATCH_SIZE)
+    Answer.objects.bulk_create(answers, batch_size=INSERT_BATCH_SIZE)
+    Wave.objects.filter(pk=wave.pk).update(results_batch=batch)
+    wave.results_batch = batch
 
 
 # --- rollups ---------------------------------------------------------------------------
@@ -424,56 +512,74 @@ def _rollup_rows(wave_id: int, dimension: str):
         return cursor.fetchall()
 
 
-def _profile_groups(department_id, location_id, band, segment_ids) -> list[tuple[str, str]]:
-    groups = [
-        (Dimension.ALL.value, ""),
-        (Dimension.DEPARTMENT.value, str(department_id or "")),
-        (Dimension.LOCATION.value, str(location_id or "")),
-        (Dimension.TENURE.value, band or ""),
-    ]
-    groups.extend((Dimension.SEGMENT.value, str(s)) for s in sorted(set(segment_ids or [])))
-    return groups
+def department_tree() -> dict[int, list[int]]:
+    """Each department id with the ids of itself and every department below it."""
+    children = defaultdict(list)
+    for pk, parent_id in Department.objects.values_list("pk", "parent_id"):
+        children[parent_id].append(pk)
+    tree = {}
+    for pk in [pk for ids in children.values() for pk in ids]:
+        below, stack = [], [pk]
+        while stack:
+            current = stack.pop()
+            below.append(current)
+            stack.extend(children.get(current, ()))
+        tree[pk] = sorted(below)
+    return tree
 
 
-PARTITIONS = (Dimension.DEPARTMENT.value, Dimension.LOCATION.value, Dimension.TENURE.value)
+_BASIS_PROFILES_SQL = """
+    SELECT department_id, location_id, tenure_band, segment_ids, batch, count(*)
+    FROM surveys_response WHERE wave_id = %s GROUP BY 1, 2, 3, 4, 5
+"""
+# Respondents per profile who answered a question (per provider for internal ratings), and per
+# provider who rated it at all. Free texts are not figures: comments have their own rule.
+_BASIS_ANSWERS_SQL = """
+    SELECT r.department_id, r.location_id, r.tenure_band, r.segment_ids, r.batch, a.question_id, a.provider_id,
+           count(DISTINCT r.id)
+    FROM surveys_response r JOIN surveys_answer a ON a.response_id = r.id
+    WHERE r.wave_id = %s AND (a.value IS NOT NULL OR cardinality(a.choices) > 0)
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+    UNION ALL
+    SELECT r.department_id, r.location_id, r.tenure_band, r.segment_ids, r.batch, NULL, a.provider_id, count(DISTINCT r.id)
+    FROM surveys_response r JOIN surveys_answer a ON a.response_id = r.id
+    WHERE r.wave_id = %s AND a.provider_id IS NOT NULL AND (a.value IS NOT NULL OR cardinality(a.choices) > 0)
+    GROUP BY 1, 2, 3, 4, 5, 7
+"""
 
 
-def suppress_groups(counts: dict, pair_counts: dict, threshold: int) -> tuple[dict, dict]:
-    """Decide which groups to hide and why; returns (reasons, containers).
+def answer_set(question_id: int | None = None, provider_id: int | None = None) -> str:
+    """The name of an answer set in the disclosure basis: "*" every respondent, "q12" those who
+    answered question 12, "p3" those who rated provider 3, "p3q12" both."""
+    provider = f"p{provider_id}" if provider_id else ""
+    question = f"q{question_id}" if question_id else ""
+    return (provider + question) or "*"
 
-    - ``small``: fewer than ``threshold`` responses (primary suppression);
-    - ``overlap``: the group lies inside a larger visible group that has fewer than ``threshold``
-      more responses, so subtracting one from the other would expose a few people;
-    - ``secondary``: in a breakdown that splits everyone (department, location, tenure) exactly
-      one group was hidden, so the next smallest is hidden too and the hidden one cannot be
-      derived from the total.
-    ``containers`` maps each group to the groups that contain it (used again per question cell).
-    """
-    reasons = {group: "small" for group, n in counts.items() if n < threshold}
-    containers: dict = defaultdict(list)
-    for (a, b), both in pair_counts.items():
-        for inner, outer in ((a, b), (b, a)):
-            if both == counts[inner] and counts[outer] >= counts[inner]:
-                containers[inner].append(outer)
-    changed = True
-    while changed:
-        changed = False
-        for inner, outers in containers.items():
-            if inner in reasons:
-                continue
-            for outer in outers:
-                if outer not in reasons and 0 < counts[outer] - counts[inner] < threshold:
-                    reasons[inner] = "overlap"
-                    changed = True
-                    break
-        for dimension in PARTITIONS:
-            groups = [g for g in counts if g[0] == dimension]
-            hidden = [g for g in groups if g in reasons]
-            visible = sorted((g for g in groups if g not in reasons), key=lambda g: (counts[g], g))
-            if len(hidden) == 1 and visible:
-                reasons[visible[0]] = "secondary"
-                changed = True
-    return reasons, containers
+
+def _basis(wave: Wave) -> DisclosureBasis:
+    """Build what the audit needs from the counted responses: two grouped queries."""
+    index, rows = {}, []
+
+    def profile(department_id, location_id, band, segment_ids, batch) -> int:
+        key = (department_id, location_id, band or "", tuple(sorted(set(segment_ids or []))), batch)
+        if key not in index:
+            index[key] = len(rows)
+            rows.append([department_id, location_id, band or "", list(key[3]), batch])
+        return index[key]
+
+    counts: dict[str, Counter] = defaultdict(Counter)
+    with connection.cursor() as cursor:
+        cursor.execute(_BASIS_PROFILES_SQL, [wave.pk])
+        for *attributes, n in cursor.fetchall():
+            counts["*"][profile(*attributes)] += n
+        cursor.execute(_BASIS_ANSWERS_SQL, [wave.pk, wave.pk])
+        for *attributes, question_id, provider_id, n in cursor.fetchall():
+            counts[answer_set(question_id, provider_id)][profile(*attributes)] += n
+    weights = {name: [counter.get(i, 0) for i in range(len(rows))] for name, counter in counts.items()}
+    basis, _created = DisclosureBasis.objects.update_or_create(
+        wave=wave, defaults={"batch": wave.results_batch, "profiles": rows, "weights": weights, "tree": department_tree()}
+    )
+    return basis
 
 
 def _favourable(kind: str, value: int) -> bool:
@@ -487,55 +593,38 @@ def _favourable(kind: str, value: int) -> bool:
 
 
 @transaction.atomic
-def wave_rollup(*, wave: Wave, force: bool = False) -> bool:
-    """Rebuild a wave's rollups from its raw answers. Returns whether it published.
-
-    While the wave is open nothing is published until at least the reporting threshold of new
-    responses has arrived since the last publication, so results move only in such steps.
+def wave_rollup(*, wave: Wave) -> bool:
+    """Rebuild a wave's rollups and disclosure basis from its counted responses, then let the
+    disclosure-control layer decide what is published. Returns whether the whole-wave figures
+    are published. Nothing here decides what may be shown: ``surveys.figures`` does.
     """
+    from surveys import figures
+
     # The row lock serialises two rollups of one wave; the caller's instance is refreshed at the end.
     wave.refresh_from_db()
     Wave.objects.select_for_update().filter(pk=wave.pk).values_list("pk").get()
-    threshold = reporting_threshold()
-    responses = wave.responses.count()
-    # An installation may choose to show nothing before close (SURVEYS_RESULTS_AT_CLOSE_ONLY).
-    at_close_only = getattr(settings, "SURVEYS_RESULTS_AT_CLOSE_ONLY", False)
-    if wave.status == Wave.Status.OPEN and not force and (at_close_only or responses - wave.published_responses < threshold):
-        return False
     kinds = dict(WaveQuestion.objects.filter(wave=wave).values_list("question_id", "question__kind"))
+    basis = _basis(wave)
 
-    profiles = Counter(
-        (d, loc, band, tuple(sorted(segs)))
-        for d, loc, band, segs in wave.responses.values_list("department_id", "location_id", "tenure_band", "segment_ids")
-    )
     counts: Counter = Counter()
-    pair_counts: Counter = Counter()
-    for (d, loc, band, segs), n in profiles.items():
-        groups = _profile_groups(d, loc, band, segs)
-        for i, group in enumerate(groups):
-            counts[group] += n
-            for other in groups[i + 1 :]:
-                pair_counts[(group, other)] += n
-    reasons, containers = suppress_groups(counts, pair_counts, threshold)
+    for (department_id, location_id, band, segment_ids, _batch), n in zip(basis.profiles, basis.weights.get("*", []), strict=False):
+        counts[(Dimension.ALL.value, "")] += n
+        counts[(Dimension.DEPARTMENT.value, str(department_id or ""))] += n
+        counts[(Dimension.LOCATION.value, str(location_id or ""))] += n
+        counts[(Dimension.TENURE.value, band or "")] += n
+        for segment_id in segment_ids:
+            counts[(Dimension.SEGMENT.value, str(segment_id))] += n
 
     GroupRollup.objects.filter(wave=wave).delete()
     QuestionRollup.objects.filter(wave=wave).delete()
     ParticipationRollup.objects.filter(wave=wave).delete()
     WaveComment.objects.filter(wave=wave).delete()
     GroupRollup.objects.bulk_create(
-        GroupRollup(
-            wave=wave,
-            dimension=group[0],
-            group_key=group[1],
-            responses=n,
-            suppressed_reason=reasons.get(group, ""),
-            within=[f"{outer[0]}:{outer[1]}" for outer in containers.get(group, [])],
-        )
-        for group, n in counts.items()
+        GroupRollup(wave=wave, dimension=group[0], group_key=group[1], responses=n) for group, n in counts.items() if n
     )
 
     rollups: dict = {}
-    for dimension in Dimension.values:
+    for dimension in (Dimension.ALL, Dimension.DEPARTMENT, Dimension.LOCATION, Dimension.SEGMENT, Dimension.TENURE):
         for key, question_id, provider_id, value, count in _rollup_rows(wave.pk, dimension):
             row = rollups.setdefault(
                 (dimension, key, question_id, provider_id),
@@ -557,35 +646,34 @@ def wave_rollup(*, wave: Wave, force: bool = False) -> bool:
                 row.detractors += count if value <= 6 else 0
     QuestionRollup.objects.bulk_create(rollups.values(), batch_size=INSERT_BATCH_SIZE)
 
-    participation = Counter()
-    answered = Counter()
-    for department_id, used_on in wave.invitations.values_list("employee__department_id", "used_on").iterator(chunk_size=10000):
-        participation[department_id] += 1
-        answered[department_id] += used_on is not None
+    invited = Counter(wave.invitations.values_list("employee__department_id", flat=True).iterator(chunk_size=10000))
     ParticipationRollup.objects.bulk_create(
-        ParticipationRollup(wave=wave, department_id=department_id, invited=invited, answered=answered[department_id])
-        for department_id, invited in participation.items()
+        ParticipationRollup(
+            wave=wave,
+            department_id=department_id,
+            invited=n,
+            answered=counts.get((Dimension.DEPARTMENT.value, str(department_id or "")), 0),
+        )
+        for department_id, n in invited.items()
     )
-
-    _comments_rollup(wave, counts, reasons)
-    Wave.objects.filter(pk=wave.pk).update(
-        published_responses=responses,
-        published_invited=sum(participation.values()),
-        published_answered=sum(answered.values()),
-        published_on=timezone.now(),
-    )
+    _comments_rollup(wave)
+    published = figures.publish(wave=wave)
+    if published is not None:  # otherwise the last published state stays what is shown
+        Wave.objects.filter(pk=wave.pk).update(
+            published_responses=published, published_invited=wave.invited_count, published_answered=published, published_on=timezone.now()
+        )
     wave.refresh_from_db()
-    return True
+    return published is not None
 
 
-def _comments_rollup(wave: Wave, counts: dict, reasons: dict) -> None:
-    """Copy free texts in random order for the whole wave only, when at least the comment
-    threshold of people answered. Per-group comment lists are deliberately not kept: the
-    difference between two lists would show which comments came from a small group."""
-    if counts.get((Dimension.ALL.value, ""), 0) < comment_threshold():
-        return
+def _comments_rollup(wave: Wave) -> None:
+    """Copy the free texts of the whole wave in random order (random sort keys, inserted
+    shuffled). Per-group comment lists are deliberately not kept: the difference between two
+    lists would show which comments came from a small group. ``surveys.figures`` decides
+    whether they are shown."""
     shuffle = random.SystemRandom()
-    texts = wave.responses.filter(answers__text__gt="").values_list("answers__question_id", "answers__text")
+    texts = list(wave.responses.filter(answers__text__gt="").values_list("answers__question_id", "answers__text"))
+    shuffle.shuffle(texts)
     WaveComment.objects.bulk_create(
         (WaveComment(wave=wave, question_id=question_id, sort_key=shuffle.random(), text=text) for question_id, text in texts),
         batch_size=INSERT_BATCH_SIZE,
@@ -593,7 +681,8 @@ def _comments_rollup(wave: Wave, counts: dict, reasons: dict) -> None:
 
 
 def waves_rollup() -> int:
-    return sum(wave_rollup(wave=wave) for wave in Wave.objects.filter(status=Wave.Status.OPEN))
+    """The periodic job: count waiting ballots of open waves in steps. Returns batches moved."""
+    return sum(wave_count(wave=wave) for wave in Wave.objects.filter(status=Wave.Status.OPEN))
 
 
 # --- recurring pulses ------------------------------------------------------------------
@@ -631,6 +720,14 @@ def schedule_run(*, schedule: PulseSchedule) -> Wave | None:
     if not claimed:
         return None
     items = rotation_items(_template_questions(schedule.template), schedule.rotation_offset, schedule.items_per_wave)
+    try:
+        with transaction.atomic():
+            return _schedule_wave(schedule, due, today, items)
+    except ValidationError:
+        return None  # e.g. an audience below the threshold: this period is skipped
+
+
+def _schedule_wave(schedule: PulseSchedule, due: date, today: date, items: list) -> Wave:
     return wave_create(
         template=schedule.template,
         title=f"{schedule.template.name} · {due:%Y-%m-%d}",

@@ -25,6 +25,7 @@ urlpatterns = [
     path("waves/<int:pk>/internal/", views.internal_results, name="internal_results"),
     path("waves/<int:pk>/answer/", views.answer, name="answer"),
     path("a/<str:token>/", views.answer_token, name="answer_token"),
+    path("answer/", views.answer_session, name="answer_session"),
     path("ideas/", views.ideas, name="ideas"),
     path("ideas/new/", views.idea_submit, name="idea_submit"),
     path("ideas/<int:pk>/triage/", views.idea_triage, name="idea_triage"),

@@ -8,11 +8,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from common.roles import EMPLOYEE, HR_MANAGER, has_role, role_required
-from surveys import selectors, services
+from surveys import figures, selectors, services
 from surveys.forms import (
     AnswerForm,
     CustomerFeedbackForm,
@@ -162,7 +163,7 @@ def template_copy(request, pk):
 @role_required(HR_MANAGER)
 def template_trend(request, pk):
     template = get_object_or_404(SurveyTemplate, pk=pk)
-    return render(request, "surveys/template_trend.html", {"template": template, "trend": selectors.template_trend(template=template)})
+    return render(request, "surveys/template_trend.html", {"template": template, "trend": figures.template_trend(template=template)})
 
 
 # --- HR: waves and results -------------------------------------------------------------
@@ -201,7 +202,7 @@ def schedule_create(request, pk):
 @role_required(HR_MANAGER)
 def wave_results(request, pk):
     wave = get_object_or_404(Wave.objects.select_related("template"), pk=pk)
-    results = selectors.wave_results(wave=wave, dimension=request.GET.get("by", "department"))
+    results = figures.wave_results(wave=wave, dimension=request.GET.get("by", "department"))
     return render(request, "surveys/wave_results.html", {"wave": wave, "results": results})
 
 
@@ -218,7 +219,7 @@ def wave_close(request, pk):
 @role_required(HR_MANAGER)
 def wave_rollup(request, pk):
     wave = get_object_or_404(Wave, pk=pk)
-    if services.wave_rollup(wave=wave):
+    if services.wave_count(wave=wave):
         messages.success(request, _("Results refreshed."))
     else:
         messages.info(request, _("Not enough new responses yet; results move only in steps to protect respondents."))
@@ -228,7 +229,7 @@ def wave_rollup(request, pk):
 @role_required(HR_MANAGER)
 def wave_export(request, pk, fmt):
     wave = get_object_or_404(Wave.objects.select_related("template"), pk=pk)
-    rows = selectors.results_table(wave=wave)
+    rows = figures.results_table(wave=wave)
     filename = f"wave-{wave.pk}-results.{fmt}"
     if fmt == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -251,18 +252,32 @@ def wave_export(request, pk, fmt):
 @role_required(HR_MANAGER)
 def internal_results(request, pk):
     wave = get_object_or_404(Wave.objects.select_related("template"), pk=pk)
-    return render(request, "surveys/internal_results.html", {"wave": wave, "results": selectors.internal_customer_results(wave=wave)})
+    return render(request, "surveys/internal_results.html", {"wave": wave, "results": figures.internal_customer_results(wave=wave)})
 
 
 # --- answering -------------------------------------------------------------------------
 
 
-def _answer(request, invitation: Invitation, action_url: str):
+# The invitation a mailed link was exchanged for: the token itself never stays in a URL that
+# access logs, browser history or a Referer header would keep.
+ANSWER_SESSION_KEY = "survey_invitation"
+
+
+def _link_problem(request):
+    """One page for an unknown, a used and an expired link alike: whoever holds a raw link (a
+    mail-log reader) must not learn from the portal whether it was used."""
+    return render(request, "surveys/token_problem.html", {"problem": "link"}, status=404)
+
+
+def _answer(request, invitation: Invitation, action_url: str, *, by_link: bool = False):
+    """The answer form of one invitation. ``by_link``: reached from a mailed link, so a used
+    invitation gets the neutral link page, and the session forgets the invitation once used."""
     wave = invitation.wave
-    if invitation.used_on:
-        return render(request, "surveys/token_problem.html", {"problem": "used"})
+    # Checked before "used", so that a closed wave says the same for used and unused links.
     if not selectors.wave_is_answerable(wave=wave):
-        return render(request, "surveys/token_problem.html", {"problem": "closed"}, status=410)
+        return _closed(request)
+    if invitation.used_on:
+        return _used(request, by_link=by_link)
     items = selectors.wave_questions(wave=wave)
     providers = selectors.provider_departments() if wave.is_internal_customer else ()
     form = AnswerForm(request.POST or None, items=items, providers=providers)
@@ -270,21 +285,51 @@ def _answer(request, invitation: Invitation, action_url: str):
         try:
             services.response_submit(invitation=invitation, employee=invitation.employee, answers=form.answers())
         except services.AlreadyAnswered:
-            return render(request, "surveys/token_problem.html", {"problem": "used"})
+            return _used(request, by_link=by_link)
         except services.WaveNotOpen:
-            return render(request, "surveys/token_problem.html", {"problem": "closed"}, status=410)
+            return _closed(request)
+        if by_link:
+            request.session.pop(ANSWER_SESSION_KEY, None)
         return render(request, "surveys/answer_thanks.html", {"wave": wave})
     return render(request, "surveys/answer.html", {"wave": wave, "form": form, "action_url": action_url})
 
 
+def _used(request, *, by_link: bool):
+    if by_link:
+        request.session.pop(ANSWER_SESSION_KEY, None)
+        return _link_problem(request)
+    return render(request, "surveys/token_problem.html", {"problem": "used"})
+
+
+def _closed(request):
+    return render(request, "surveys/token_problem.html", {"problem": "closed"}, status=410)
+
+
+@never_cache
 @ratelimit(key="ip", rate=token_rate, method=ratelimit.ALL, block=False)
 def answer_token(request, token):
+    """Exchange a mailed link for a session and redirect to a URL without the token."""
     if getattr(request, "limited", False):
         return _too_many(request)
     invitation = selectors.invitation_for_token(token_hash=services.token_hash(token))
+    if invitation is not None and not selectors.wave_is_answerable(wave=invitation.wave):
+        return _closed(request)  # the same for used and unused links of that wave
+    # Valid, used and unknown links all answer with the same redirect to a URL without the
+    # token, so neither the access log nor the visitor learns from the status which it was.
+    if invitation is None or invitation.used_on:
+        request.session.pop(ANSWER_SESSION_KEY, None)
+    else:
+        request.session[ANSWER_SESSION_KEY] = invitation.pk
+    return redirect("surveys:answer_session")
+
+
+@never_cache
+def answer_session(request):
+    pk = request.session.get(ANSWER_SESSION_KEY)
+    invitation = Invitation.objects.select_related("wave", "wave__template", "employee").filter(pk=pk).first() if pk else None
     if invitation is None:
-        return render(request, "surveys/token_problem.html", {"problem": "unknown"}, status=404)
-    return _answer(request, invitation, request.path)
+        return _link_problem(request)
+    return _answer(request, invitation, request.path, by_link=True)
 
 
 @role_required(EMPLOYEE)
@@ -341,7 +386,7 @@ def feedback_links(request):
         services.feedback_link_create(**form.cleaned_data)
         messages.success(request, _("Public feedback link created."))
         return redirect("surveys:feedback_links")
-    context = {"form": form, "rows": selectors.feedback_summary(), "base_url": settings.PORTAL_BASE_URL.rstrip("/")}
+    context = {"form": form, "rows": figures.feedback_summary(), "base_url": settings.PORTAL_BASE_URL.rstrip("/")}
     return render(request, "surveys/feedback_links.html", context)
 
 

@@ -431,16 +431,22 @@ def test_export_and_erase_with_real_survey_data(client, hr_manager, employee):
     from tests.surveys.factories import open_wave, pulse_template
 
     target = Employee.objects.get(user=employee)
+    EmployeeFactory.create_batch(4, email="")  # a wave needs at least the threshold of invitees
     wave = open_wave(pulse_template())
     invitation = Invitation.objects.get(employee=target)
     survey_services.response_submit(invitation=invitation, employee=target, answers=[])
+    survey_services.wave_close(wave=wave)  # the sealed ballot is counted
     responses = Response.objects.count()
     assert responses >= 1
 
     data = json.loads(login(client, hr_manager).post(reverse("people:employee_export", args=[target.pk])).content)
     exported = data["other_records"]["surveys.Invitation"]
-    assert [row["wave"] for row in exported] == [wave.pk]
+    assert [row["wave"] for row in exported] == [wave.title]
     assert not any("token" in key or "hash" in key for row in exported for key in row)
+    # Whether and when it was used, and the snapshot, could be matched with an anonymous response.
+    assert not {"used_on", "mailed_on", "segment_ids", "reminders_sent"} & {key for row in exported for key in row}
+    invitation.refresh_from_db()
+    assert invitation.used_on is not None and invitation.used_on.isoformat() not in json.dumps(exported)
 
     client.post(reverse("people:employee_erase", args=[target.pk]))
     assert not Invitation.objects.filter(pk=invitation.pk).exists()

@@ -9,3 +9,13 @@ def _survey_settings(settings, tmp_path):
     settings.REPORTING_THRESHOLD = 5
     settings.COMMENT_THRESHOLD = 5
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def colleagues(db):
+    """Four more invitees without a mail address, so that a wave reaches the minimum audience
+    (a wave never opens for fewer people than the reporting threshold)."""
+    from tests.people.factories import DepartmentFactory, EmployeeFactory, LocationFactory
+
+    department, location = DepartmentFactory(name_en="Colleagues", name_de="Kollegium"), LocationFactory()
+    return EmployeeFactory.create_batch(4, email="", department=department, location=location)

@@ -7,7 +7,7 @@ from surveys.bank import BANK
 from surveys.models import Question, QuestionKind, Response
 from tests.surveys.factories import open_wave, pulse_template
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("colleagues")]
 
 
 def test_bank_is_seeded_bilingually_with_every_type():

@@ -1,14 +1,15 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
 from common.roles import EMPLOYEE
 from surveys import services
-from surveys.models import CustomerFeedback, FeedbackLink, Idea, Invitation, Response, SurveyTemplate
-from surveys.selectors import internal_customer_results
+from surveys.figures import internal_customer_results
+from surveys.models import Ballot, CustomerFeedback, FeedbackLink, Idea, Invitation, Response, SurveyTemplate
 from tests.people.factories import DepartmentFactory, LocationFactory, SegmentFactory, UserFactory
 from tests.surveys.factories import open_wave, pulse_template, staff
 
@@ -52,6 +53,8 @@ def test_employee_picks_departments_and_rates_each(client, internal_wave):
     )
     done = client.post(url, data)
     assert b"Thank you" in done.content
+    assert Response.objects.count() == 0 and Ballot.objects.count() == 1  # sealed until counted
+    services.wave_close(wave=wave)
     assert Response.objects.get().answers.filter(provider_id=it).count() == 4
 
 
@@ -74,11 +77,12 @@ def test_matrix_scorecard_and_internal_nps_with_thresholds(internal_wave, client
     ((provider, cells),) = results.items() if False else results["matrix"]
     assert provider == departments["it"]
     by_customer = dict(zip([c.name for c in results["customers"]], cells, strict=True))
-    assert by_customer["Legal"].reason == "small"
-    assert by_customer["HR"].reason == "secondary"  # the one hidden cell must not be derivable
-    assert by_customer["Sales"].favourability == 100
+    # Legal (2 invitees) is below the threshold, so its answers keep no department at all.
+    assert "Legal" not in by_customer
+    assert by_customer["HR"].favourability == 0 and by_customer["Sales"].favourability == 100
+    # The overall score leaves out the two unplaced ratings, which total minus HR minus Sales would show.
     score = results["scorecards"][0]
-    assert score.n == 15 and score.inps == round(100 * (7 - 8) / 15)
+    assert score.n == 13 and score.inps == round(100 * (7 - 6) / 13) and "without 1 hidden department" in score.note
     client.force_login(hr_manager)
     page = client.get(reverse("surveys:internal_results", args=[wave.pk]))
     assert page.status_code == 200 and b"Internal NPS" in page.content
@@ -123,7 +127,11 @@ def test_public_customer_feedback_link_without_login(client, hr_manager, setting
     assert statuses[-1] == 429
     client.force_login(hr_manager)
     summary = client.get(reverse("surveys:feedback_links")).content.decode()
-    assert "Store Berlin" in summary and "100" in summary
+    assert "Store Berlin" in summary and "100 %" not in summary  # the running month is not shown yet
+    with time_machine.travel(timezone.localdate().replace(day=1) + timedelta(days=40)):
+        client.force_login(hr_manager)
+        summary = client.get(reverse("surveys:feedback_links")).content.decode()
+    assert "Store Berlin" in summary and "100 %" in summary
 
 
 def test_feedback_summary_hides_small_groups(client, hr_manager):
@@ -154,7 +162,7 @@ def test_internal_customer_trend_per_provider(internal_wave, client, hr_manager,
     _rate(wave, people["sales"], departments["it"], 5, 10)
     services.wave_close(wave=wave)
     client.force_login(hr_manager)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(11):  # as the pulse trend, plus the providers' ledger entries and rollups
         page = client.get(reverse("surveys:template_trend", args=[wave.template_id]))
     content = page.content.decode()
     assert 'id="provider-trend"' in content and "100 %" in content

@@ -12,7 +12,7 @@ from surveys.models import Invitation, PulseSchedule, Wave
 from surveys.tasks import schedules_run, waves_close_due, waves_open_due, waves_remind
 from tests.surveys.factories import batches, mail_tokens, open_wave, pulse_template
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("colleagues")]
 
 NOON = timezone.now().replace(hour=11, minute=0)
 
@@ -70,8 +70,10 @@ def test_reminder_link_works_and_old_link_too(client, employee):
     mail.outbox.clear()
     second = mail_tokens(wave, reminder=True)[employee.email]
     assert first != second
-    assert client.get(f"/surveys/a/{first}/").status_code == 200
-    assert client.get(f"/surveys/a/{second}/").status_code == 200
+    for token in (first, second):
+        page = client.get(f"/surveys/a/{token}/", follow=True)
+        assert page.status_code == 200 and page.redirect_chain == [("/surveys/answer/", 302)]
+        assert b'id="answer-form"' in page.content
 
 
 def test_waves_open_and_close_automatically_once(employee):
@@ -85,7 +87,7 @@ def test_waves_open_and_close_automatically_once(employee):
         assert waves_open_due() == 1
         assert waves_open_due() == 0
         wave.refresh_from_db()
-        assert wave.status == Wave.Status.OPEN and wave.invitations.count() == 1
+        assert wave.status == Wave.Status.OPEN and wave.invitations.count() == 5  # Emma and four colleagues
         traveller.shift(timedelta(days=3))
         assert waves_close_due() == 1
         assert waves_close_due() == 0
