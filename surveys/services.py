@@ -335,7 +335,7 @@ def waves_open_due() -> int:
         try:
             opened += bool(wave_open(wave=wave))
         except ValidationError:
-            continue  # too small an audience: it stays a draft, and the surveys page says so
+            continue  # too small an audience: it stays a draft (HR sees it listed as one)
     return opened
 
 

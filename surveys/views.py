@@ -261,6 +261,7 @@ def internal_results(request, pk):
 # The invitation a mailed link was exchanged for: the token itself never stays in a URL that
 # access logs, browser history or a Referer header would keep.
 ANSWER_SESSION_KEY = "survey_invitation"
+CLOSED_SESSION_KEY = "survey_link_closed"
 
 
 def _link_problem(request):
@@ -312,19 +313,22 @@ def answer_token(request, token):
     if getattr(request, "limited", False):
         return _too_many(request)
     invitation = selectors.invitation_for_token(token_hash=services.token_hash(token))
-    if invitation is not None and not selectors.wave_is_answerable(wave=invitation.wave):
-        return _closed(request)  # the same for used and unused links of that wave
     # Valid, used and unknown links all answer with the same redirect to a URL without the
-    # token, so neither the access log nor the visitor learns from the status which it was.
-    if invitation is None or invitation.used_on:
-        request.session.pop(ANSWER_SESSION_KEY, None)
-    else:
+    # token, so neither the access log nor the visitor learns from the status which it was,
+    # and no page ever shows the link. A wave that is not open says so, used link or not.
+    request.session.pop(ANSWER_SESSION_KEY, None)
+    request.session.pop(CLOSED_SESSION_KEY, None)
+    if invitation is not None and not selectors.wave_is_answerable(wave=invitation.wave):
+        request.session[CLOSED_SESSION_KEY] = True
+    elif invitation is not None and not invitation.used_on:
         request.session[ANSWER_SESSION_KEY] = invitation.pk
     return redirect("surveys:answer_session")
 
 
 @never_cache
 def answer_session(request):
+    if request.session.get(CLOSED_SESSION_KEY):
+        return _closed(request)
     pk = request.session.get(ANSWER_SESSION_KEY)
     invitation = Invitation.objects.select_related("wave", "wave__template", "employee").filter(pk=pk).first() if pk else None
     if invitation is None:

@@ -139,6 +139,8 @@ def test_token_failures_show_a_friendly_page(client, employee, problem):
         with time_machine.travel(timezone.now() + timedelta(days=30)):
             response = client.get(reverse("surveys:answer_token", args=[token]), follow=True)
     assert response.status_code in (404, 410)
+    assert response.redirect_chain == [(reverse("surveys:answer_session"), 302)]
+    assert len(token) < 5 or token not in response.content.decode()  # no page shows a link
     assert b"Traceback" not in response.content
     assert b"token-problem" in response.content
 

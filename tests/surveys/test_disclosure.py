@@ -229,6 +229,22 @@ def test_a_wave_needs_the_minimum_audience(hq):
 
 
 @pytest.mark.django_db
+def test_the_wave_form_says_why_a_small_audience_cannot_be_asked(hq, client, hr_manager):
+    from people.models import Segment
+
+    staff(DepartmentFactory(), hq, 9)
+    segment = Segment.objects.create(name="Tiny", rules={"match": "all", "conditions": [{"field": "job_family", "values": ["Nobody"]}]})
+    template = pulse_template()
+    client.force_login(hr_manager)
+    today = timezone.localdate()
+    form = {"title": "Tiny", "opens_on": today, "closes_on": today, "segments": [segment.pk], "reminder_days": "3"}
+    for language, text in (("en", "at least 5 invitees"), ("de", "mindestens 5 Eingeladene")):
+        page = client.post(f"/surveys/templates/{template.pk}/waves/new/", form, HTTP_ACCEPT_LANGUAGE=language)
+        assert page.status_code == 200 and text in page.content.decode() and 'value="Tiny"' in page.content.decode()
+    assert not Wave.objects.filter(title="Tiny").exists()
+
+
+@pytest.mark.django_db
 def test_an_open_wave_moves_only_in_whole_batches(hq):
     people = staff(DepartmentFactory(name_en="Sales"), hq, 8) + staff(DepartmentFactory(name_en="IT"), hq, 8)
     wave = open_wave(pulse_template())
