@@ -62,6 +62,16 @@ class WaveAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # deleting a wave would delete anonymous responses with it
 
+    def has_add_permission(self, request):
+        return False  # waves are created in the portal, whose services invite and check the audience
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status != Wave.Status.DRAFT:
+            # Once invited, a wave's audience, questions and window are what respondents answered.
+            editable = {"title", "program", "phase"}
+            return [f.name for f in Wave._meta.concrete_fields if f.name not in editable] + ["segments"]
+        return self.readonly_fields
+
 
 @admin.register(PulseSchedule)
 class PulseScheduleAdmin(admin.ModelAdmin):

@@ -26,7 +26,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from people.models import Department, Location, Segment, TenureBand
 from surveys.anonymity import (
@@ -66,8 +66,8 @@ AT_CLOSE = "at_close"  # breakdowns are decided when the wave closes
 
 REASONS = {
     SMALL: gettext_lazy("fewer than %(n)s responses"),
-    DIFFERENCING: gettext_lazy("hidden: with the figures already shown it would reveal the answers of fewer than %(n)s people"),
-    COMPLEX: gettext_lazy("hidden: the check could not prove that it reveals no one"),
+    DIFFERENCING: gettext_lazy("with the figures already shown it would reveal the answers of fewer than %(n)s people"),
+    COMPLEX: gettext_lazy("the check could not prove that it reveals no one"),
     PENDING: gettext_lazy("results appear once at least %(n)s people have answered"),
     AT_CLOSE: gettext_lazy("breakdowns appear when the wave closes"),
 }
@@ -509,7 +509,11 @@ def _without_note(decision: Decision | None) -> str:
     if decision is None or not decision.without:
         return ""
     n = len(decision.without)
-    return _("without %(n)s hidden department(s), so that their answers cannot be derived") % {"n": n}
+    return ngettext(
+        "without %(n)s hidden department, so that its answers cannot be derived",
+        "without %(n)s hidden departments, so that their answers cannot be derived",
+        n,
+    ) % {"n": n}
 
 
 def _breakdown_keys(wave: Wave, dimension: str, sizes: dict) -> list[str]:
@@ -691,20 +695,39 @@ def results_table(*, wave: Wave) -> list[list]:
     """The published results of every breakdown as rows for CSV / XLSX."""
     header = [_("Breakdown"), _("Group"), _("Question"), _("Responses"), _("Mean"), _("Favourable %"), _("eNPS"), _("Note")]
     rows = [header]
+    if wave.is_internal_customer:
+        return rows + _internal_table(wave)
     for dimension in (Dimension.DEPARTMENT, Dimension.UNIT, Dimension.LOCATION, Dimension.SEGMENT, Dimension.TENURE):
         results = wave_results(wave=wave, dimension=dimension)
         if dimension == Dimension.DEPARTMENT:
             for q in results.questions:
                 rows.append(_export_row(str(Dimension.ALL.label), results.total.label, q.question, q.total, results.total.note))
         for q in results.questions:
+            if q.question.kind == QuestionKind.TEXT:
+                continue  # free texts are never broken down (see the comments)
             for group, cell in zip(results.groups, q.cells, strict=True):
                 rows.append(_export_row(str(Dimension(dimension).label), group.label, q.question, cell, group.note))
     return rows
 
 
+def _internal_table(wave: Wave) -> list[list]:
+    """Internal ratings: each provider's scorecard, then its row of the provider x customer matrix."""
+    results = internal_customer_results(wave=wave)
+    rows = []
+    overall = results["overall_question"]
+    for (provider, cells), score in zip(results["matrix"], results["scorecards"], strict=True):
+        label = _("Provider: %(name)s") % {"name": provider.name}
+        for question, cell in score.items:
+            rows.append(_export_row(label, _("All customers"), question, cell, score.note))
+        if overall is not None:
+            for customer, cell in zip(results["customers"], cells, strict=True):
+                rows.append(_export_row(label, customer.name, overall, cell))
+    return rows
+
+
 def _export_row(dimension_label: str, group_label: str, question: Question, cell: Cell, note: str = "") -> list:
     if cell.hidden:
-        return [dimension_label, group_label, question.text, "", "", "", "", _("suppressed: %(reason)s") % {"reason": cell.reason_label}]
+        return [dimension_label, group_label, question.text, "", "", "", "", _("hidden: %(reason)s") % {"reason": cell.reason_label}]
     return [dimension_label, group_label, question.text, cell.n, cell.mean, cell.favourability, cell.enps, note]
 
 

@@ -86,6 +86,9 @@ def test_matrix_scorecard_and_internal_nps_with_thresholds(internal_wave, client
     client.force_login(hr_manager)
     page = client.get(reverse("surveys:internal_results", args=[wave.pk]))
     assert page.status_code == 200 and b"Internal NPS" in page.content
+    # The export holds the same scorecard and matrix, per provider.
+    exported = client.get(reverse("surveys:wave_export_csv", args=[wave.pk])).content.decode()
+    assert "Provider: IT,All customers" in exported and "Provider: IT,Sales" in exported and "All respondents" not in exported
 
 
 def test_ideas_named_or_anonymous_and_triaged_in_public(client, employee, other_employee, hr_manager):

@@ -95,7 +95,7 @@ def test_hidden_cells_say_why(client, hr_manager, company):
     client.force_login(hr_manager)
     page = client.get(reverse("surveys:wave_results", args=[wave.pk]) + "?by=department")
     assert b"fewer than 5 responses" in page.content
-    assert b"without 1 hidden department(s), so that their answers cannot be derived" in page.content
+    assert b"without 1 hidden department, so that its answers cannot be derived" in page.content
     page = client.get(reverse("surveys:wave_results", args=[wave.pk]) + "?by=tenure")  # one band = everyone, Legal included
     assert b"with the figures already shown it would reveal the answers of fewer than 5 people" in page.content
 
