@@ -61,6 +61,22 @@ def at_least(count: int | None, threshold: int) -> bool:
     return count is not None and count >= threshold
 
 
+def audience_allowed(invitees: int) -> bool:
+    """A wave opens only for at least the threshold of invitees."""
+    return at_least(invitees, reporting_threshold())
+
+
+def unit_reportable(invitees: int) -> bool:
+    """A reporting unit (department, location, tenure band, segment) is kept in a response's
+    snapshot only if the wave invited at least the threshold of people in it."""
+    return at_least(invitees, reporting_threshold())
+
+
+def batch_ready(waiting: int) -> bool:
+    """Waiting ballots are counted as one batch once at least the threshold of them wait."""
+    return at_least(waiting, reporting_threshold())
+
+
 SMALL = "small"  # the group itself has fewer respondents than the threshold
 DIFFERENCING = "differencing"  # together with what is published it exposes fewer than the threshold
 COMPLEX = "complex"  # the audit could not prove it safe within its budget

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from people.models import Department, Employee, Segment, tenure_band
 from people.selectors import segment_employees
 from surveys import ballots
-from surveys.anonymity import at_least, reporting_threshold
+from surveys.anonymity import audience_allowed, batch_ready, reporting_threshold, unit_reportable
 from surveys.models import (
     Answer,
     Ballot,
@@ -249,7 +249,7 @@ def wave_open(*, wave: Wave, send_mail: bool = True) -> int:
             update_sql = f"UPDATE surveys_invitation SET segment_ids = array_append(segment_ids, %s) WHERE wave_id = %s AND employee_id IN ({members_sql})"  # noqa: S608
             cursor.execute(update_sql, [segment.pk, wave.pk, *members_params])
     ids = list(wave.invitations.order_by("id").values_list("id", flat=True))
-    if not at_least(len(ids), reporting_threshold()):
+    if not audience_allowed(len(ids)):
         # Raising rolls the whole opening back: the wave stays a draft with no invitations.
         raise ValidationError(
             _("A wave needs at least %(n)s invitees, so that no result can point to a person; this audience has fewer.")
@@ -408,7 +408,6 @@ def ballot(*, wave_id: int, employee: Employee, segment_ids: list[int], day: dat
 def _publishable_units(wave: Wave) -> dict[str, set]:
     """The reporting units with at least the threshold of invitees: only these are kept in a
     response's snapshot, so a snapshot never names a unit too small to be reported."""
-    threshold = reporting_threshold()
     invited = wave.invitations.values_list("employee__department_id", "employee__location_id", "employee__hire_date", "segment_ids")
     departments, locations, bands, segments = Counter(), Counter(), Counter(), Counter()
     today = timezone.localdate()
@@ -419,7 +418,7 @@ def _publishable_units(wave: Wave) -> dict[str, set]:
         segments.update(set(segment_ids))
     keep = {}
     for name, counter in (("department", departments), ("location", locations), ("tenure", bands), ("segments", segments)):
-        keep[name] = {key for key, n in counter.items() if at_least(n, threshold)}
+        keep[name] = {key for key, n in counter.items() if unit_reportable(n)}
     return keep
 
 
@@ -436,12 +435,11 @@ def wave_count(*, wave: Wave, final: bool = False) -> bool:
     """
     wave.refresh_from_db()
     Wave.objects.select_for_update().filter(pk=wave.pk).values_list("pk").get()
-    threshold = reporting_threshold()
     waiting = list(Ballot.objects.filter(wave=wave).select_for_update())
     at_close_only = getattr(settings, "SURVEYS_RESULTS_AT_CLOSE_ONLY", False)
     moved = False
-    if waiting and (final or (not at_close_only and at_least(len(waiting), threshold))):
-        if final and wave.results_batch and not at_least(len(waiting), threshold):
+    if waiting and (final or (not at_close_only and batch_ready(len(waiting)))):
+        if final and wave.results_batch and not batch_ready(len(waiting)):
             Wave.objects.filter(pk=wave.pk).update(uncounted=F("uncounted") + len(waiting))
         else:
             _move_batch(wave, waiting)
