@@ -4,6 +4,7 @@ Development defaults are safe; with ``DJANGO_DEBUG=0`` the secrets and hosts hav
 default and start-up fails naming the missing variable.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "django_celery_beat",
+    "axes",
     "common",
     "people",
     "programs",
@@ -75,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so that it turns the flag set on a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "im_portal.urls"
@@ -126,6 +130,27 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Lockout (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one user name, that name
+# cannot sign in, even with the right password, until AXES_COOLOFF_MINUTES have passed since the
+# last failure; a successful sign-in clears the count. Locked per user name, not per address:
+# behind the TLS proxy every employee may share one address, and an IP lock (or user + IP) would
+# either lock the whole company out or let an attacker on many addresses keep guessing.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_MINUTES = env.int("AXES_COOLOFF_MINUTES", default=15)
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured("AXES_FAILURE_LIMIT and AXES_COOLOFF_MINUTES must be at least 1.")
+AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "common.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "common.ratelimits.client_address"  # recorded with a failure, not a lock key
+# Failed attempts are kept (staff can unlock in the admin); successful sign-ins are not logged here.
+AXES_DISABLE_ACCESS_LOG = True
+# axes.W006 asks for the address as a lock key too: that is the proxy trap described above, and
+# rotating user agents or cookies does not get round a lock on the user name.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # Languages: English and German from the first page.
 LANGUAGE_CODE = "en"
@@ -186,9 +211,22 @@ SURVEYS_RESULTS_AT_CLOSE_ONLY = env.bool("SURVEYS_RESULTS_AT_CLOSE_ONLY", defaul
 # The key that seals answer sheets while they wait in the ballot box (derived from SECRET_KEY
 # when unset). Keep it out of the database; changing it while ballots wait makes them unreadable.
 SURVEYS_BALLOT_KEY = env.str("SURVEYS_BALLOT_KEY", default="")
-# django-ratelimit rates per client IP for token pages and the public customer feedback link.
+# django-ratelimit rates per client for token pages and the public customer feedback link.
 SURVEYS_TOKEN_RATE = env.str("SURVEYS_TOKEN_RATE", default="30/m")
 SURVEYS_FEEDBACK_RATE = env.str("SURVEYS_FEEDBACK_RATE", default="10/m")
+# Sign-in attempts (POSTs), counted per client and per user name separately.
+LOGIN_RATE = env.str("LOGIN_RATE", default="10/m")
+# How many proxies in front of the portal append to X-Forwarded-For: 0 keys rate limits by the
+# peer address; behind the TLS proxy set 1, or everybody shares the proxy's budget.
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
+if TRUSTED_PROXY_HOPS < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_HOPS must be 0 or more.")
+# A limiter whose cache lost a count lets the request through (common.ratelimits does the same
+# when Redis is unreachable) rather than refusing everybody.
+RATELIMIT_FAIL_OPEN = True
+# Sessions stay in PostgreSQL (Django's default, pinned here): survey links hand over to the
+# session, so sessions in Redis would make a Redis outage stop every employee from answering.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Celery heartbeat older than this makes /healthz report the worker as down.
 HEARTBEAT_MAX_AGE_SECONDS = env.int("HEARTBEAT_MAX_AGE_SECONDS", default=180)

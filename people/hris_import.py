@@ -31,6 +31,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from openpyxl.utils.exceptions import InvalidFileException
 
+from common import exports
 from common.roles import EMPLOYEE
 from people.models import Department, Employee, Location
 from people.xlsx_rows import UnsupportedWorkbook, iter_xlsx_rows
@@ -784,24 +785,11 @@ def run_import_atomically(*, open_binary: OpenBinary, options: ImportOptions, co
 
 
 def template_csv() -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(COLUMNS)
-    writer.writerows(TEMPLATE_EXAMPLE_ROWS)
-    return buffer.getvalue().encode("utf-8-sig")
+    return exports.csv_text([COLUMNS, *TEMPLATE_EXAMPLE_ROWS], delimiter=";").encode("utf-8-sig")
 
 
 def template_xlsx() -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("employees")
-    sheet.append(list(COLUMNS))
-    for row in TEMPLATE_EXAMPLE_ROWS:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return exports.xlsx_bytes([COLUMNS, *TEMPLATE_EXAMPLE_ROWS], title="employees")
 
 
 def report_for_display(report: dict) -> dict:

@@ -1,6 +1,3 @@
-import csv
-import io
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,8 +7,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from django_ratelimit.decorators import ratelimit
 
+from common import exports
+from common.ratelimits import ratelimit
 from common.roles import EMPLOYEE, HR_MANAGER, has_role, role_required
 from surveys import figures, selectors, services
 from surveys.forms import (
@@ -232,19 +230,9 @@ def wave_export(request, pk, fmt):
     rows = figures.results_table(wave=wave)
     filename = f"wave-{wave.pk}-results.{fmt}"
     if fmt == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        csv.writer(response).writerows(rows)
+        response = HttpResponse(exports.csv_text(rows), content_type="text/csv; charset=utf-8")
     else:
-        from openpyxl import Workbook
-
-        workbook = Workbook()
-        sheet = workbook.active
-        sheet.title = "Results"
-        for row in rows:
-            sheet.append(row)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response = HttpResponse(exports.xlsx_bytes(rows, title="Results"), content_type=exports.XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -307,7 +295,7 @@ def _closed(request):
 
 
 @never_cache
-@ratelimit(key="ip", rate=token_rate, method=ratelimit.ALL, block=False)
+@ratelimit(rate=token_rate)
 def answer_token(request, token):
     """Exchange a mailed link for a session and redirect to a URL without the token."""
     if getattr(request, "limited", False):
@@ -394,7 +382,7 @@ def feedback_links(request):
     return render(request, "surveys/feedback_links.html", context)
 
 
-@ratelimit(key="ip", rate=feedback_rate, method="POST", block=False)
+@ratelimit(rate=feedback_rate, method="POST")
 def feedback_public(request, slug):
     link = get_object_or_404(FeedbackLink.objects.select_related("department", "location"), slug=slug, active=True)
     if getattr(request, "limited", False):

@@ -35,6 +35,12 @@ def english_by_default():
     translation.activate("en")
 
 
+@pytest.fixture(autouse=True)
+def generous_login_rate(settings):
+    """Many tests sign in from the same address within a minute; the throttle has its own tests."""
+    settings.LOGIN_RATE = "10000/m"
+
+
 @pytest.fixture
 def sales(db):
     return DepartmentFactory(name_en="Sales", name_de="Vertrieb", code="sales")
