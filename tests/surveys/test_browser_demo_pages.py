@@ -8,6 +8,7 @@ import pytest
 from people import demo as people_demo
 from surveys import demo
 from surveys.models import SurveyTemplate, Wave
+from tests.accessibility import serious_violations
 from tests.conftest import login
 
 pytestmark = pytest.mark.browser
@@ -32,11 +33,15 @@ def test_demo_pages_in_both_languages(page, demo_company, screenshot_dir):
     assert "fewer than 5 responses" in page.locator("#heatmap tr", has_text="not recorded").inner_text()
     assert page.locator("#heatmap tr", has_text="Legal").count() == 0
     page.screenshot(path=str(screenshot_dir / "surveys-demo-heatmap-en.png"), full_page=True)
+    assert serious_violations(page) == []
+    page.goto(f"{page.base_url}/surveys/waves/{wave.pk}/?by=segment#heatmap")
+    assert serious_violations(page) == []  # refused groups with their reasons
 
     internal = Wave.objects.get(template__kind=SurveyTemplate.Kind.INTERNAL_CUSTOMER)
     page.goto(f"{page.base_url}/surveys/waves/{internal.pk}/internal/")
     assert page.locator("#matrix tbody tr").count() >= 5
     page.screenshot(path=str(screenshot_dir / "surveys-internal-matrix-en.png"), full_page=True)
+    assert serious_violations(page) == []
 
     page.goto(f"{page.base_url}/surveys/templates/{wave.template_id}/trend/")
     assert page.locator("#trend tbody tr").count() >= 5

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from common.roles import EMPLOYEE
 from surveys import services
 from surveys.models import Invitation, Question, Wave
+from tests.accessibility import serious_violations
 from tests.conftest import login
 from tests.people.factories import DepartmentFactory, EmployeeFactory, SegmentFactory, UserFactory
 from tests.surveys.factories import batches, pulse_template
@@ -78,6 +79,7 @@ def test_pulse_from_bank_to_heatmap(page, organisation, screenshot_dir, settings
     token = link.rstrip("/").rsplit("/", 1)[1]
     assert mobile.url == f"{live_server.url}/surveys/answer/"
     assert token not in mobile.content() and token not in mobile.url
+    assert serious_violations(mobile) == []  # the answer page on a phone
     mobile.click("text=Send my answers")  # nothing chosen yet: errors, nothing lost
     assert mobile.locator(".alert-danger").count() == 1
     mobile.fill("textarea", "More team lunches")
