@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -262,6 +263,10 @@ def _answer(request, invitation: Invitation, action_url: str, *, by_link: bool =
     """The answer form of one invitation. ``by_link``: reached from a mailed link, so a used
     invitation gets the neutral link page, and the session forgets the invitation once used."""
     wave = invitation.wave
+    if by_link and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        # The survey speaks the language its invitation was mailed in, unless the visitor chose one.
+        translation.activate(invitation.language)
+        request.LANGUAGE_CODE = invitation.language
     # Checked before "used", so that a closed wave says the same for used and unused links.
     if not selectors.wave_is_answerable(wave=wave):
         return _closed(request)

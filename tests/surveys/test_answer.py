@@ -257,3 +257,19 @@ def test_other_peoples_wave_is_not_found(client, employee, outsider):
     assert client.get(reverse("surveys:answer", args=[wave.pk])).status_code == 404
     client.logout()
     assert client.get(reverse("surveys:answer", args=[wave.pk])).status_code == 302
+
+
+def test_a_link_opens_the_survey_in_the_language_it_was_mailed_in(client, employee, other_employee):
+    other_employee.employee.preferred_language = "de"
+    other_employee.employee.save()
+    wave = open_wave(pulse_template())
+    tokens = mail_tokens(wave)
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")  # an English browser, a German invitation
+    page = browser.get(reverse("surveys:answer_token", args=[tokens[other_employee.email]]), follow=True)
+    assert "Antworten absenden" in page.content.decode() and 'lang="de"' in page.content.decode()
+    english = Client(HTTP_ACCEPT_LANGUAGE="de").get(reverse("surveys:answer_token", args=[tokens[employee.email]]), follow=True)
+    assert "Send my answers" in english.content.decode()
+    chosen = Client(HTTP_ACCEPT_LANGUAGE="en")
+    chosen.cookies["django_language"] = "en"  # a visitor's own choice wins
+    page = chosen.get(reverse("surveys:answer_token", args=[tokens[other_employee.email]]), follow=True)
+    assert "Send my answers" in page.content.decode()
