@@ -487,11 +487,13 @@ _GROUP_SQL = {
 # One row per numeric value (multiple choice answers exploded); value -1 marks a respondent of a
 # multiple-choice question so its n counts people, not ticks. Each branch is limited to the wave's
 # responses so a rollup reads only its own wave's answers.
-_WAVE_ANSWERS = "FROM surveys_answer WHERE response_id IN (SELECT id FROM surveys_response WHERE wave_id = %s)"
+# A join, not "response_id IN (subquery)": right after a batch is written the tables have no
+# statistics yet, and PostgreSQL may then re-run such a subquery for every answer row.
+_WAVE_ANSWERS = "FROM surveys_answer a0 JOIN surveys_response r0 ON r0.id = a0.response_id WHERE r0.wave_id = %s"
 _VALUES_SQL = f"""
-    SELECT response_id, question_id, provider_id, value {_WAVE_ANSWERS} AND value IS NOT NULL
-    UNION ALL SELECT response_id, question_id, provider_id, unnest(choices) {_WAVE_ANSWERS} AND cardinality(choices) > 0
-    UNION ALL SELECT response_id, question_id, provider_id, -1 {_WAVE_ANSWERS} AND cardinality(choices) > 0
+    SELECT a0.response_id, a0.question_id, a0.provider_id, a0.value {_WAVE_ANSWERS} AND a0.value IS NOT NULL
+    UNION ALL SELECT a0.response_id, a0.question_id, a0.provider_id, unnest(a0.choices) {_WAVE_ANSWERS} AND cardinality(a0.choices) > 0
+    UNION ALL SELECT a0.response_id, a0.question_id, a0.provider_id, -1 {_WAVE_ANSWERS} AND cardinality(a0.choices) > 0
 """
 
 
