@@ -61,6 +61,23 @@ def at_least(count: int | None, threshold: int) -> bool:
     return count is not None and count >= threshold
 
 
+def require_audience(invitees: int) -> None:
+    """Refuse to open a wave for fewer invitees than the threshold, saying why."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    if not audience_allowed(invitees):
+        raise ValidationError(
+            _("A wave needs at least %(n)s invitees, so that no result can point to a person; this audience has fewer.")
+            % {"n": reporting_threshold()}
+        )
+
+
+def comments_shown(writers: int) -> bool:
+    """The free texts of a question are shown once at least the comment threshold wrote one."""
+    return at_least(writers, comment_threshold())
+
+
 def audience_allowed(invitees: int) -> bool:
     """A wave opens only for at least the threshold of invitees."""
     return at_least(invitees, reporting_threshold())
@@ -173,11 +190,13 @@ def _int(key: str) -> int:
     return int(key) if key not in ("", None) else -1
 
 
-def audit(*, published: np.ndarray, candidate: np.ndarray, weights: np.ndarray, threshold: int) -> Verdict:
+def audit(*, published: np.ndarray, candidate: np.ndarray, weights: np.ndarray, threshold: int | None = None) -> Verdict:
     """May ``candidate`` (a row over profiles) be published next to ``published`` (rows x profiles)?
 
-    ``weights`` gives the respondents per profile for the answer set being audited.
+    ``weights`` gives the respondents per profile for the answer set being audited;
+    ``threshold`` defaults to the installation's reporting threshold.
     """
+    threshold = reporting_threshold() if threshold is None else threshold
     weights = np.asarray(weights, dtype=np.int64)
     candidate = np.asarray(candidate, dtype=bool)
     if int(weights[candidate].sum()) < threshold:

@@ -35,11 +35,12 @@ from surveys.anonymity import (
     SMALL,
     Profiles,
     Unit,
-    at_least,
     audit,
     comment_threshold,
+    comments_shown,
     members,
     reporting_threshold,
+    unit_reportable,
 )
 from surveys.models import (
     AGREEMENT_LABELS,
@@ -119,7 +120,6 @@ class Ledger:
 
     def __init__(self, wave: Wave):
         self.wave = wave
-        self.threshold = reporting_threshold()
         self.rows: dict[tuple, PublishedGroup] = {}
         self._load(PublishedGroup.objects.filter(wave=wave))
 
@@ -170,7 +170,7 @@ class Ledger:
 
         def verdict(candidate: Unit, answer_set: str):
             weights = profiles.weights.get(answer_set, zeros)
-            return audit(published=published_rows(answer_set), candidate=row_of(candidate), weights=weights, threshold=self.threshold)
+            return audit(published=published_rows(answer_set), candidate=row_of(candidate), weights=weights)
 
         base = base_set(scope)
         for unit in units:
@@ -586,7 +586,7 @@ def wave_results(*, wave: Wave, dimension: str = Dimension.DEPARTMENT) -> WaveRe
         answer_set = question_set("", question.pk)
         if question.kind == QuestionKind.TEXT:
             texts = comment_counts.get(question.pk, [])
-            total = Cell(n=len(texts)) if at_least(len(texts), comment_threshold()) else hidden_cell(total_group.reason or SMALL)
+            total = Cell(n=len(texts)) if comments_shown(len(texts)) else hidden_cell(total_group.reason or SMALL)
         elif total_shown and total_decision.shows(answer_set):
             total = _cell(sheet.sums(everyone, question.pk, total_decision.without), question)
         else:
@@ -655,12 +655,11 @@ def participation_for(*, wave: Wave, ledger: Ledger | None = None) -> tuple[dict
     }
     ledger = ledger or Ledger(wave)
     out = []
-    threshold = reporting_threshold()
     for row in ParticipationRollup.objects.filter(wave=wave).select_related("department"):
         decision = ledger.get("", Unit(Dimension.DEPARTMENT, str(row.department_id or ""), wave.results_batch))
         shown = decision is not None and decision.published and wave.status == Wave.Status.CLOSED
         # A unit below the threshold does not exist in the results at all (see the snapshot).
-        small_unit = not at_least(row.invited, threshold)
+        small_unit = not unit_reportable(row.invited)
         reason = "" if shown else (decision.reason if decision else (AT_CLOSE if wave.status == Wave.Status.OPEN else SMALL))
         reason = SMALL if small_unit else reason
         out.append(
@@ -687,8 +686,7 @@ def _comment_texts(wave: Wave) -> dict[int, list[str]]:
 def wave_comments(*, wave: Wave, items: list[WaveQuestion], texts: dict[int, list[str]]) -> list[tuple[Question, list[str]]]:
     """Shuffled comments of the whole wave, per question, only where at least the comment
     threshold of people wrote one (``texts`` is empty unless the whole wave is published)."""
-    minimum = comment_threshold()
-    return [(i.question, texts[i.question_id]) for i in items if at_least(len(texts.get(i.question_id, ())), minimum)]
+    return [(i.question, texts[i.question_id]) for i in items if comments_shown(len(texts.get(i.question_id, ())))]
 
 
 def results_table(*, wave: Wave) -> list[list]:
@@ -983,8 +981,7 @@ def _feedback_months(feedback) -> list[dict]:
 
 
 def _feedback_figures(cells: list[dict]) -> dict:
-    threshold = reporting_threshold()
-    shown = [c for c in cells if at_least(c["n"], threshold)]
+    shown = [c for c in cells if unit_reportable(c["n"])]  # a link x month cell, like a reporting unit
     n = sum(c["n"] for c in shown)
     if not n:
         return {"n": None, "satisfaction": None, "nps": None}

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from people.models import Department, Employee, Segment, tenure_band
 from people.selectors import segment_employees
 from surveys import ballots
-from surveys.anonymity import audience_allowed, batch_ready, reporting_threshold, unit_reportable
+from surveys.anonymity import batch_ready, require_audience, unit_reportable
 from surveys.models import (
     Answer,
     Ballot,
@@ -249,12 +249,7 @@ def wave_open(*, wave: Wave, send_mail: bool = True) -> int:
             update_sql = f"UPDATE surveys_invitation SET segment_ids = array_append(segment_ids, %s) WHERE wave_id = %s AND employee_id IN ({members_sql})"  # noqa: S608
             cursor.execute(update_sql, [segment.pk, wave.pk, *members_params])
     ids = list(wave.invitations.order_by("id").values_list("id", flat=True))
-    if not audience_allowed(len(ids)):
-        # Raising rolls the whole opening back: the wave stays a draft with no invitations.
-        raise ValidationError(
-            _("A wave needs at least %(n)s invitees, so that no result can point to a person; this audience has fewer.")
-            % {"n": reporting_threshold()}
-        )
+    require_audience(len(ids))  # raising rolls the opening back: the wave stays a draft
     Wave.objects.filter(pk=wave.pk).update(invited_count=len(ids))
     wave.invited_count = len(ids)
     for start in range(0, len(ids), MAIL_BATCH_SIZE) if send_mail else ():
