@@ -466,6 +466,10 @@ def _move_batch(wave: Wave, waiting: list[Ballot]) -> None:
     random.SystemRandom().shuffle(answers)
     Response.objects.bulk_create(responses, batch_size=INSERT_BATCH_SIZE)
     Answer.objects.bulk_create(answers, batch_size=INSERT_BATCH_SIZE)
+    with connection.cursor() as cursor:
+        # Fresh statistics (sampled, bounded), or the rollup's join may get a nested-loop plan
+        # over tables the planner believes empty, which took minutes on the demo.
+        cursor.execute("ANALYZE surveys_response, surveys_answer")
     Wave.objects.filter(pk=wave.pk).update(results_batch=batch)
     wave.results_batch = batch
 
