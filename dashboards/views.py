@@ -3,6 +3,7 @@ from django.shortcuts import redirect, render
 
 from common.roles import EMPLOYEE, EXECUTIVE, HR_MANAGER, role_required, user_roles
 from programs import selectors as program_selectors
+from programs import services as program_services
 from surveys.selectors import open_waves_for_user
 
 
@@ -34,5 +35,7 @@ def executive_dashboard(request):
 
 @role_required(EMPLOYEE)
 def employee_home(request):
-    context = {"program_news": program_selectors.news_for_employee(user=request.user), "open_waves": open_waves_for_user(user=request.user)}
+    news = program_selectors.news_for_employee(user=request.user)
+    program_services.news_seen(user=request.user, posts=news)  # what the communication-reach KPI counts
+    context = {"program_news": news, "open_waves": open_waves_for_user(user=request.user)}
     return render(request, "dashboards/employee_home.html", context)

@@ -9,6 +9,7 @@ an audit trail of every change.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.models import TimeStampedModel
@@ -435,3 +436,20 @@ class ChangeRecord(models.Model):
 
     def __str__(self):
         return f"{self.target_model} {self.target_id} {self.action}"
+
+
+class NewsRead(models.Model):
+    """That an employee saw a program news post, and on which day (for the communication-reach
+    KPI). One row per post and user."""
+
+    post = models.ForeignKey(NewsPost, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_on = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        verbose_name = _("news read")
+        verbose_name_plural = _("news reads")
+        constraints = [models.UniqueConstraint(fields=["post", "user"], name="news_read_once_per_user")]
+
+    def __str__(self):
+        return f"{self.post_id} / {self.user_id}"

@@ -253,12 +253,15 @@ def phase_detail(*, program: Program, number: int) -> dict:
         raise Http404
     activities = list(Activity.objects.filter(phase=phase).select_related("owner"))
     criteria = list(ExitCriterion.objects.filter(phase=phase))
+    # KPI thresholds are stored by the kpis app and read back through the reverse relation.
+    kpi_gates = list(phase.kpi_gates.select_related("kpi", "department", "location"))
     return {
         "phases": phases,
         "phase": phase,
         "activities": activities,
         "criteria": criteria,
-        "blockers": [] if phase.is_completed else phase_completion_blockers(phase, phases, criteria),
+        "kpi_gates": kpi_gates,
+        "blockers": [] if phase.is_completed else phase_completion_blockers(phase, phases, [*criteria, *kpi_gates]),
         "seminars": [a for a in activities if a.is_seminar],
     }
 

@@ -19,6 +19,7 @@ from programs.models import (
     Goal,
     Instrument,
     NewsPost,
+    NewsRead,
     Phase,
     Pillar,
     PillarScore,
@@ -436,8 +437,10 @@ def criterion_delete(*, criterion: ExitCriterion, actor) -> None:
     criterion.delete()
 
 
-def phase_completion_blockers(phase: Phase, phases: list[Phase], criteria: list[ExitCriterion]) -> list[str]:
-    """Why this phase cannot be completed by criteria alone (empty: it can)."""
+def phase_completion_blockers(phase: Phase, phases: list[Phase], criteria: list) -> list[str]:
+    """Why this phase cannot be completed by criteria alone (empty: it can). ``criteria`` are
+    checklist items and KPI thresholds (``phase.kpi_gates``, evaluated by the KPI job): both
+    have ``met``."""
     blockers = []
     previous = next((p for p in phases if p.number == phase.number - 1), None)
     if previous is not None and not previous.is_completed:
@@ -460,7 +463,7 @@ def phase_complete(*, phase: Phase, actor, override_reason: str = "") -> Phase:
         raise ValidationError(_("This phase is already completed."))
     program = phase.program
     phases = list(program.phases.all())
-    blockers = phase_completion_blockers(phase, phases, list(phase.criteria.all()))
+    blockers = phase_completion_blockers(phase, phases, [*phase.criteria.all(), *phase.kpi_gates.all()])
     reason = override_reason.strip()
     if blockers and not reason:
         raise ValidationError(
@@ -528,3 +531,10 @@ def news_post_create(*, program: Program, actor, title: str, body: str) -> NewsP
 def news_post_delete(*, post: NewsPost, actor) -> None:
     _record(program=post.program, actor=actor, obj=post, action=ChangeRecord.Action.DELETED)
     post.delete()
+
+
+def news_seen(*, user, posts) -> None:
+    """Record that a signed-in employee saw these news posts (first time only)."""
+    if not user.is_authenticated or not posts:
+        return
+    NewsRead.objects.bulk_create([NewsRead(post=post, user=user) for post in posts], ignore_conflicts=True)

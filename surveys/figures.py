@@ -44,6 +44,7 @@ from surveys.anonymity import (
 )
 from surveys.models import (
     AGREEMENT_LABELS,
+    Answer,
     CustomerFeedback,
     Dimension,
     DisclosureBasis,
@@ -55,6 +56,7 @@ from surveys.models import (
     QuestionCategory,
     QuestionKind,
     QuestionRollup,
+    Response,
     SurveyTemplate,
     Wave,
     WaveComment,
@@ -665,6 +667,7 @@ def participation_for(*, wave: Wave, ledger: Ledger | None = None) -> tuple[dict
         out.append(
             {
                 "department": row.department.name if row.department else _("not recorded"),
+                "department_id": row.department_id,
                 "invited": None if small_unit else row.invited,
                 "answered": row.answered if shown and not small_unit else None,
                 "rate": round(100 * row.answered / row.invited) if shown and not small_unit and row.invited else None,
@@ -1014,3 +1017,176 @@ def customer_feedback_figures(*, start, end, department=None, location=None) -> 
     if location is not None:
         feedback = feedback.filter(link__location=location)
     return _feedback_figures(_feedback_months(feedback))
+
+
+# --- KPIs ------------------------------------------------------------------------------
+
+KPI_DIMENSIONS = (Dimension.ALL, Dimension.DEPARTMENT, Dimension.LOCATION)
+
+
+@dataclass
+class KpiGroup:
+    """The published KPI figures of one group of a closed wave: shares favourable in whole
+    percent and eNPS, exactly as the results pages round them."""
+
+    dimension: str
+    key: str
+    responses: int
+    values: dict[str, int] = field(default_factory=dict)
+
+
+def kpi_figures(*, wave: Wave, categories: dict[str, str], items: dict[str, str]) -> list[KpiGroup]:
+    """Per published group of a closed wave (the whole wave, departments, locations: the
+    groups decided at close), the favourable share over the agreement items of each category
+    in ``categories`` (KPI code -> question category), of each single item in ``items`` (KPI
+    code -> question code), and the eNPS ("enps"). A group or answer set the ledger hides is
+    simply absent; a KPI with no shown item in a group has no value there."""
+    if wave.status != Wave.Status.CLOSED or not wave.results_batch:
+        return []
+    ledger = Ledger(wave)
+    sheet = Sheet(wave)
+    upto = wave.results_batch
+    sizes = _sizes(wave)
+    questions = [i.question for i in wave_questions(wave=wave) if i.question.kind in SCORED]
+    out = []
+    for dimension in KPI_DIMENSIONS:
+        keys = [""] if dimension == Dimension.ALL else [key for (d, key) in sizes if d == dimension and key]
+        for key in keys:
+            unit = Unit(dimension, key, upto)
+            decision = ledger.get("", unit)
+            if decision is None or not decision.published:
+                continue
+            shown = [q for q in questions if decision.shows(question_set("", q.pk))]
+            values = {}
+            for code, category in categories.items():
+                ids = [q.pk for q in shown if q.category == category and q.kind == QuestionKind.AGREEMENT]
+                cell = _pooled([sheet.sums(unit, q, decision.without) for q in ids])
+                if not cell.hidden:
+                    values[code] = cell.favourability
+            for code, question_code in items.items():
+                question = next((q for q in shown if q.code == question_code), None)
+                if question is not None and not (cell := _cell(sheet.sums(unit, question.pk, decision.without), question)).hidden:
+                    values[code] = cell.favourability
+            ids = [q.pk for q in shown if q.category == QuestionCategory.ENPS and q.kind == QuestionKind.SCALE10]
+            if ids and not (cell := _pooled([sheet.sums(unit, q, decision.without) for q in ids], enps=True)).hidden:
+                values["enps"] = cell.enps
+            if values:
+                out.append(KpiGroup(dimension=dimension, key=key, responses=_responses(sizes, unit, decision, sheet), values=values))
+    return out
+
+
+def kpi_participation(*, wave: Wave) -> list[KpiGroup]:
+    """Participation of a closed wave as published: the whole wave and every department whose
+    figures are published (rate in whole percent, sample size = invited)."""
+    if wave.status != Wave.Status.CLOSED or not wave.results_batch:
+        return []
+    total, departments = participation_for(wave=wave)
+    out = []
+    if total["rate"] is not None:
+        out.append(KpiGroup(dimension=Dimension.ALL, key="", responses=total["invited"], values={"participation-rate": total["rate"]}))
+    for row in departments:
+        if row["rate"] is not None and row.get("department_id"):
+            out.append(
+                KpiGroup(
+                    dimension=Dimension.DEPARTMENT,
+                    key=str(row["department_id"]),
+                    responses=row["invited"],
+                    values={"participation-rate": row["rate"]},
+                )
+            )
+    return out
+
+
+def kpi_internal_service(*, wave: Wave) -> list[KpiGroup]:
+    """Per providing department of a closed internal-service wave, the favourable share over
+    its service items and its internal NPS, as its scorecard publishes them; the company value
+    pools the published scorecards."""
+    if not wave.is_internal_customer or wave.status != Wave.Status.CLOSED or not wave.results_batch:
+        return []
+    results = internal_customer_results(wave=wave)
+    out, favourable, answers = [], 0, 0
+    for score in results["scorecards"]:
+        shown = [(q, c) for q, c in score.items if not c.hidden and q.kind == QuestionKind.AGREEMENT]
+        values = {}
+        if shown:
+            n = sum(c.n for _q, c in shown)
+            values["internal-service-quality"] = round(sum(c.favourability * c.n for _q, c in shown) / n)
+            favourable += sum(c.favourability * c.n for _q, c in shown)
+            answers += n
+        if score.inps is not None:
+            values["internal-nps"] = score.inps
+        if values:
+            out.append(KpiGroup(dimension=Dimension.DEPARTMENT, key=str(score.department.pk), responses=score.n or 0, values=values))
+    if answers:
+        out.append(
+            KpiGroup(
+                dimension=Dimension.ALL,
+                key="",
+                responses=max((g.responses for g in out), default=0),
+                values={"internal-service-quality": round(favourable / answers)},
+            )
+        )
+    return out
+
+
+@dataclass
+class RespondentMatrix:
+    """Answers of the whole wave's published group, one row per respondent in random order,
+    for statistics across respondents (driver analysis). Never shown as such."""
+
+    questions: list[Question]
+    rows: list[list[int | None]]
+
+
+def respondent_matrix(*, wave: Wave) -> RespondentMatrix | None:
+    """The scored answers of a closed wave's respondents, only when its whole-wave group is
+    published, without the departments it is published without, and only for answer sets the
+    ledger shows; None otherwise."""
+    if wave.status != Wave.Status.CLOSED or not wave.results_batch:
+        return None
+    decision = Ledger(wave).get("", Unit(Dimension.ALL, "", wave.results_batch))
+    if decision is None or not decision.published:
+        return None
+    questions = [
+        i.question
+        for i in wave_questions(wave=wave)
+        if i.question.kind in (QuestionKind.AGREEMENT, QuestionKind.SCALE10) and decision.shows(question_set("", i.question_id))
+    ]
+    index = {q.pk: position for position, q in enumerate(questions)}
+    responses = Response.objects.filter(wave=wave)
+    excluded = [d for d in decision.without if d != -1]
+    if excluded:
+        responses = responses.exclude(department_id__in=excluded)
+    if -1 in decision.without:
+        responses = responses.exclude(department__isnull=True)
+    answers = (
+        Answer.objects.filter(response__in=responses, question_id__in=list(index), provider__isnull=True, value__isnull=False)
+        .order_by("response_id")
+        .values_list("response_id", "question_id", "value")
+    )
+    rows: dict = {}
+    for response_id, question_id, value in answers.iterator(chunk_size=5000):
+        rows.setdefault(response_id, [None] * len(questions))[index[question_id]] = value
+    return RespondentMatrix(questions=questions, rows=list(rows.values()))
+
+
+def group_distribution(*, wave: Wave, dimension: str, key: str, question: Question) -> dict[int, int] | None:
+    """Answer counts per value of one question for one group of a closed wave, when the ledger
+    publishes that group and answer set (a segment is audited when first asked for, like on the
+    results page); None when it is hidden. For pre/post comparisons."""
+    if wave.status != Wave.Status.CLOSED or not wave.results_batch:
+        return None
+    ledger = Ledger(wave)
+    unit = Unit(dimension, key, wave.results_batch)
+    decision = ledger.get("", unit)
+    if decision is None:
+        scored = _scored_question_ids(wave)
+        if question.pk not in scored:
+            return None
+        (decision,) = ledger.decide("", [unit], scored)
+    if not decision.shows(question_set("", question.pk)):
+        return None
+    sums = Sheet(wave).sums(unit, question.pk, decision.without)
+    if not sums.n:
+        return None
+    return {int(value): count for value, count in sums.distribution.items() if count}
