@@ -16,6 +16,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "surveys: reminders": {"task": "surveys.tasks.waves_remind", "every": 3600},
     "surveys: close due waves": {"task": "surveys.tasks.waves_close_due", "every": 900},
     "surveys: roll up open waves": {"task": "surveys.tasks.waves_rollup", "every": 600},
+    "kpis: compute KPIs, alerts and exit criteria (nightly)": {"task": "kpis.tasks.compute_kpis", "crontab": {"minute": "30", "hour": "2"}},
+    "kpis: correlation of engagement and customer satisfaction (weekly)": {
+        "task": "kpis.tasks.correlations_compute",
+        "crontab": {"minute": "0", "hour": "4", "day_of_week": "1"},
+    },
     "people: forget uncommitted import uploads": {"task": "people.tasks.import_runs_purge", "every": 6 * 3600},
 }
 

@@ -151,9 +151,11 @@ def store_computed(values: list[Value], *, replace: dict | None = None) -> Writt
         if to_update:
             Measurement.objects.bulk_update(to_update, ["value", "sample_size", "computed_at"], batch_size=500)
         if replace is not None:
-            stale = Measurement.objects.filter(origin=Measurement.Origin.COMPUTED, **replace)
-            keep = [m.pk for m in existing.values() if (m.kpi.code, m.period, m.scope, m.department_id, m.location_id) in wanted]
-            written.removed = stale.exclude(pk__in=keep).delete()[0]
+            stale = Measurement.objects.filter(origin=Measurement.Origin.COMPUTED, **replace).values_list(
+                "pk", "kpi__code", "period", "scope", "department_id", "location_id"
+            )
+            gone = [pk for pk, *key in stale if tuple(key) not in wanted]
+            written.removed = Measurement.objects.filter(pk__in=gone).delete()[0] if gone else 0
     written.created, written.updated = len(to_create), len(to_update)
     written.changed = to_create + to_update
     return written
@@ -243,8 +245,8 @@ def feedback_values(*, months: list[Period]) -> list[Value]:
             result = figures.customer_feedback_figures(
                 start=period.start,
                 end=period.end,
-                department=scope[1] and _Pk(scope[1]),
-                location=scope[2] and _Pk(scope[2]),
+                department=scope[1],  # a primary key filters as well as an instance
+                location=scope[2],
             )
             if result["n"]:
                 values.append(
@@ -252,13 +254,6 @@ def feedback_values(*, months: list[Period]) -> list[Value]:
                 )
                 values.append(Value("customer-nps", period, *scope, value=_decimal(result["nps"]), sample_size=result["n"]))
     return values
-
-
-@dataclass(frozen=True)
-class _Pk:
-    """An object with just a primary key, for filters that take a model instance."""
-
-    pk: int
 
 
 def derived_values(*, months: list[Period]) -> list[Value]:
@@ -467,8 +462,9 @@ def gates_evaluate() -> int:
 
 
 def drivers_compute(*, wave: Wave) -> int:
-    """Which items relate most to the outcome (engagement index, else eNPS) across the wave's
-    respondents, next to their published score. Only for a published whole-wave group."""
+    """Which items relate most to the outcome (the engagement index, or the eNPS when the wave
+    asks engagement items and little else) across the wave's respondents, next to their
+    published score. Only for a published whole-wave group."""
     matrix = figures.respondent_matrix(wave=wave)
     if matrix is None:
         Driver.objects.filter(wave=wave).delete()
@@ -476,8 +472,14 @@ def drivers_compute(*, wave: Wave) -> int:
     questions = matrix.questions
     engagement = [i for i, q in enumerate(questions) if q.category == QuestionCategory.ENGAGEMENT and q.kind == QuestionKind.AGREEMENT]
     enps = [i for i, q in enumerate(questions) if q.category == QuestionCategory.ENPS and q.kind == QuestionKind.SCALE10]
-    outcome_name, outcome_columns = ("engagement", engagement) if engagement else ("enps", enps)
-    if not outcome_columns:
+    others = [i for i in range(len(questions)) if i not in engagement and i not in enps]
+    # The engagement index is the outcome when there are other items to explain it; a pulse of
+    # engagement items and the eNPS asks which engagement items go with recommending us.
+    if engagement and (len(others) >= 2 or not enps):
+        outcome_name, outcome_columns = "engagement", engagement
+    elif enps:
+        outcome_name, outcome_columns = "enps", enps
+    else:
         return 0
     outcome = []
     for row in matrix.rows:

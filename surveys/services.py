@@ -47,6 +47,7 @@ from surveys.models import (
     WaveComment,
     WaveQuestion,
 )
+from surveys.signals import wave_closed
 
 MAIL_BATCH_SIZE = 500
 INSERT_BATCH_SIZE = 5000
@@ -344,6 +345,7 @@ def wave_close(*, wave: Wave) -> bool:
     wave.status = Wave.Status.CLOSED
     InvitationToken.objects.filter(invitation__wave=wave).delete()
     wave_count(wave=wave, final=True)
+    transaction.on_commit(lambda pk=wave.pk: wave_closed.send(sender=Wave, wave_id=pk))
     return True
 
 
