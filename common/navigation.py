@@ -17,6 +17,10 @@ NAV_ITEMS = [
     ("programs:list", _("Programs"), {HR_MANAGER, EXECUTIVE}),
     ("surveys:index", _("Surveys"), {HR_MANAGER}),
     ("surveys:ideas", _("Ideas board"), {HR_MANAGER, EXECUTIVE, EMPLOYEE}),
+    ("kpis:catalogue", _("KPI catalogue"), {HR_MANAGER, EXECUTIVE}),
+    ("kpis:correlation", _("Engagement and customers"), {HR_MANAGER, EXECUTIVE}),
+    ("kpis:driver_waves", _("Drivers"), {HR_MANAGER, EXECUTIVE}),
+    ("kpis:prepost", _("Pre/post comparison"), {HR_MANAGER, EXECUTIVE}),
 ]
 
 
@@ -26,6 +30,10 @@ NAV_GROUPS = {
     "people:employee_list": _("Organisation"),
     "people:segment_list": _("Organisation"),
     "people:import_start": _("Organisation"),
+    "kpis:catalogue": _("KPIs"),
+    "kpis:correlation": _("KPIs"),
+    "kpis:driver_waves": _("KPIs"),
+    "kpis:prepost": _("KPIs"),
 }
 
 
