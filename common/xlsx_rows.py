@@ -1,7 +1,7 @@
 """A lean reader for the first sheet of an XLSX workbook: rows of cell texts, streamed.
 
 openpyxl's read-only mode builds a cell object per value and is several times slower on a
-50,000-row export; the HRIS import only needs text. Numbers formatted as dates become ISO
+50,000-row export; the tabular imports (common.tabular) only need text. Numbers formatted as dates become ISO
 dates, whole numbers lose their ".0". Anything this reader does not understand makes it raise
 ``UnsupportedWorkbook`` before the first row, and the caller falls back to openpyxl.
 """

@@ -6,7 +6,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from common.models import TimeStampedModel
+from common.models import TabularImportRun, TimeStampedModel
 from common.translation import localized
 
 
@@ -161,57 +161,16 @@ class Segment(TimeStampedModel):
         return self.name
 
 
-class ImportRun(TimeStampedModel):
-    """One HRIS import: the uploaded file (kept in the database between dry run and commit, so
-    any web host can commit it), the options chosen, who ran it and the counts.
+class ImportRun(TabularImportRun):
+    """One HRIS import (see ``common.models.TabularImportRun``) with the options chosen."""
 
-    The file content is cleared once the run is committed; the report stays.
-    """
-
-    class Status(models.TextChoices):
-        CHECKING = "checking", _("checking the file")
-        PREVIEWED = "previewed", _("dry run")
-        COMMITTING = "committing", _("writing")
-        COMMITTED = "committed", _("committed")
-        FAILED = "failed", _("failed")
-
-    class Source(models.TextChoices):
-        WEB = "web", _("upload in the browser")
-        COMMAND = "command", _("command line")
-
-    file_name = models.CharField(_("file name"), max_length=255)
-    content = models.BinaryField(_("file content"), blank=True, default=b"", editable=False)
-    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.WEB)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PREVIEWED)
     create_missing = models.BooleanField(_("create unknown departments and locations"), default=False)
     mark_absent_exited_on = models.DateField(_("mark employees absent from the file as exited on"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("run by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
-    rows_total = models.PositiveIntegerField(_("rows"), default=0)
-    rows_created = models.PositiveIntegerField(_("created"), default=0)
-    rows_updated = models.PositiveIntegerField(_("updated"), default=0)
-    rows_unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
-    rows_error = models.PositiveIntegerField(_("errors"), default=0)
     marked_exited = models.PositiveIntegerField(_("marked as exited"), default=0)
-    report = models.JSONField(_("report"), default=dict, blank=True)
 
-    class Meta:
-        ordering = ["-created"]
+    class Meta(TabularImportRun.Meta):
         verbose_name = _("HRIS import")
         verbose_name_plural = _("HRIS imports")
-
-    def __str__(self):
-        return f"{self.file_name} ({self.get_status_display()}, {self.created:%Y-%m-%d %H:%M})"
-
-    @property
-    def has_errors(self) -> bool:
-        return self.rows_error > 0 or bool(self.report.get("file_errors"))
-
-    @property
-    def in_progress(self) -> bool:
-        return self.status in (self.Status.CHECKING, self.Status.COMMITTING)
 
 
 class PrivacyLogEntry(models.Model):

@@ -5,17 +5,17 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from common import import_pages
 from common.roles import EXECUTIVE, HR_MANAGER, has_role, role_required
 from people import selectors, services
 from people.forms import DepartmentForm, ImportUploadForm, SegmentForm
-from people.hris_import import COLUMN_HELP, report_for_display, template_csv, template_xlsx
-from people.models import Department, Employee, ImportRun, Segment
+from people.models import Department, Employee, Segment
 
 
 def can_see_employees(user) -> bool:
@@ -95,6 +95,14 @@ def employee_erase(request, pk: int):
 # --- HRIS import --------------------------------------------------------------------------
 
 
+IMPORT_URLS = {
+    "start": "people:import_start",
+    "detail": "people:import_run_detail",
+    "commit": "people:import_run_commit",
+    "template": "people:import_template",
+}
+
+
 @role_required(HR_MANAGER)
 def import_start(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None)
@@ -109,39 +117,41 @@ def import_start(request):
         )
         return redirect("people:import_run_detail", pk=run.pk)
     runs = selectors.import_run_list()[:10]
-    return render(request, "people/import_start.html", {"form": form, "columns": COLUMN_HELP, "runs": runs})
+    return import_pages.render_start(
+        request,
+        services.EMPLOYEE_IMPORT,
+        form=form,
+        runs=runs,
+        title=_("HRIS import"),
+        urls=IMPORT_URLS,
+        template="people/import_start.html",
+    )
 
 
 @role_required(HR_MANAGER)
 @require_GET
 def import_template(request, kind: str):
-    if kind not in ("csv", "xlsx"):
-        raise Http404
-    if kind == "xlsx":
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        response = HttpResponse(template_xlsx(), content_type=content_type)
-    else:
-        response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="employees-template.{kind}"'
-    return response
+    return import_pages.template_download(services.EMPLOYEE_IMPORT, kind, file_stem="employees")
 
 
 @role_required(HR_MANAGER)
 @require_GET
 def import_run_detail(request, pk: int):
-    run = get_object_or_404(ImportRun.objects.select_related("created_by").defer("content"), pk=pk)
-    return render(request, "people/import_run_detail.html", {"run": run, "report": report_for_display(run.report)})
+    return import_pages.render_run(
+        request,
+        services.EMPLOYEE_IMPORT,
+        pk,
+        title=_("HRIS import"),
+        key_label=_("Employee number"),
+        urls=IMPORT_URLS,
+        template="people/import_run_detail.html",
+    )
 
 
 @role_required(HR_MANAGER)
 @require_POST
 def import_run_commit(request, pk: int):
-    run = get_object_or_404(ImportRun.objects.defer("content"), pk=pk)
-    try:
-        services.import_run_commit_request(run=run, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return redirect("people:import_run_detail", pk=pk)
+    return import_pages.commit(request, services.EMPLOYEE_IMPORT, pk, urls=IMPORT_URLS)
 
 
 # --- Segments -----------------------------------------------------------------------------

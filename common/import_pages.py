@@ -1,0 +1,47 @@
+"""The pages of a tabular import (see ``common.imports``), for an app's thin views: the start
+page, the template download, the run page that htmx polls while a worker runs, and the commit.
+
+``urls`` names the app's routes: {"start": ..., "detail": ..., "commit": ..., "template": ...}
+(``detail`` and ``commit`` take the run's pk, ``template`` takes "csv" or "xlsx").
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from common.imports import TabularImport
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def render_start(request, flow: TabularImport, *, form, runs, title, urls: dict, template: str = "common/import_start.html"):
+    context = {"form": form, "columns": flow.spec_class.column_help, "runs": runs, "title": title, "urls": urls}
+    return render(request, template, context)
+
+
+def template_download(flow: TabularImport, kind: str, *, file_stem: str) -> HttpResponse:
+    if kind == "xlsx":
+        response = HttpResponse(flow.spec_class.template_xlsx(), content_type=XLSX)
+    elif kind == "csv":
+        response = HttpResponse(flow.spec_class.template_csv(), content_type="text/csv; charset=utf-8")
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{file_stem}-template.{kind}"'
+    return response
+
+
+def render_run(request, flow: TabularImport, pk: int, *, title, key_label, urls: dict, template: str = "common/import_run_detail.html"):
+    run = get_object_or_404(flow.run_model.objects.select_related("created_by").defer("content"), pk=pk)
+    report = flow.spec_class.report_for_display(run.report)
+    context = {"run": run, "report": report, "title": title, "key_label": key_label, "urls": urls}
+    return render(request, template, context)
+
+
+def commit(request, flow: TabularImport, pk: int, *, urls: dict):
+    run = get_object_or_404(flow.run_model.objects.defer("content"), pk=pk)
+    try:
+        flow.commit_request(run=run, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(urls["detail"], pk=pk)

@@ -1,0 +1,453 @@
+"""Tabular imports: read a CSV (UTF-8 or Windows-1252; comma, semicolon or tab) or XLSX file,
+check every row, and either report what would change (dry run) or write it, all or nothing.
+
+What one import knows lives in an ``ImportSpec`` subclass (columns, messages, the checks of a
+row and across rows, the writes); ``run_import`` does the rest. The file is streamed twice
+rather than held in memory: pass 1 checks each row on its own (``ImportSpec.parse_row`` and
+``check_row``) and lets the spec keep only the keys it needs for checks across rows
+(``check_across_rows``); pass 2 parses the valid rows again and hands them to
+``ImportSpec.flush`` a batch at a time, which compares them with the database and, when
+writing, writes them with bulk queries. Nothing is written while any row has an error.
+
+Reasons (errors) are stored as a code and parameters, never as text, so a report reads in
+the language of whoever opens it later.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, nullcontext
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from openpyxl.utils.exceptions import InvalidFileException
+
+from common import exports
+from common.xlsx_rows import UnsupportedWorkbook, iter_xlsx_rows
+
+BATCH_SIZE = 1000
+REPORT_ROW_LIMIT = 1000  # rows of each kind listed in a report; the counts always cover every row
+
+MESSAGES = {
+    "unreadable": _("The file could not be read. Upload a CSV file (UTF-8 or Windows-1252) or an XLSX workbook."),
+    "empty_file": _("The file has no header row. The first row must name the columns, as in the template."),
+    "missing_column": _("The column “%(column)s” is missing. The first row must name the columns, as in the template."),
+    "missing_value": _("%(column)s is empty."),
+    "too_long": _("%(column)s is longer than %(max)s characters."),
+    "database_refused": _("The database refused the import: %(detail)s"),
+}
+
+
+def reason(code: str, /, **params) -> dict:
+    """A reason as stored in a report: a message code and its parameters as text."""
+    return {"code": code, "params": {k: str(v) for k, v in params.items()}}
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+OpenBinary = Callable[[], io.BufferedIOBase]
+# What a broken or foreign file raises while being read (openpyxl raises KeyError/ValueError on
+# damaged workbooks); anything else is a bug and is not hidden.
+UNREADABLE = (csv.Error, UnicodeDecodeError, ValueError, KeyError, OSError, zipfile.BadZipFile, InvalidFileException)
+
+
+def normalise_header(value: str) -> str:
+    return value.strip().lstrip("\ufeff").lower().replace(" ", "_").replace("-", "_")
+
+
+def cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _detect_encoding(open_binary: OpenBinary) -> str:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open_binary() as stream:
+        try:
+            while chunk := stream.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8-sig"
+
+
+def _is_xlsx(open_binary: OpenBinary) -> bool:
+    with open_binary() as stream:
+        return stream.read(4) == b"PK\x03\x04"
+
+
+@dataclass
+class FileFormat:
+    kind: str  # "csv" or "xlsx"
+    encoding: str = ""
+    delimiter: str = ""
+
+
+def detect_format(open_binary: OpenBinary) -> FileFormat:
+    if _is_xlsx(open_binary):
+        return FileFormat(kind="xlsx")
+    encoding = _detect_encoding(open_binary)
+    with open_binary() as stream:
+        first_line = io.TextIOWrapper(stream, encoding=encoding, newline="").readline()
+    delimiter = max(";,\t", key=first_line.count) if first_line else ","
+    return FileFormat(kind="csv", encoding=encoding, delimiter=delimiter)
+
+
+def iter_table(open_binary: OpenBinary, file_format: FileFormat) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cell texts) for every non-empty row, header included; streams the file."""
+    if file_format.kind == "xlsx":
+        try:
+            with open_binary() as stream:
+                yield from iter_xlsx_rows(stream)
+            return
+        except UnsupportedWorkbook:
+            pass
+        from openpyxl import load_workbook
+
+        with open_binary() as stream:
+            workbook = load_workbook(stream, read_only=True, data_only=True)
+            try:
+                sheet = workbook.worksheets[0]
+                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                    cells = [cell_text(v) for v in values]
+                    if any(cells):
+                        yield number, cells
+            finally:
+                workbook.close()
+        return
+    with open_binary() as stream:
+        text = io.TextIOWrapper(stream, encoding=file_format.encoding, newline="")
+        for number, cells in enumerate(csv.reader(text, delimiter=file_format.delimiter), start=1):
+            cells = [c.strip() for c in cells]
+            if any(cells):
+                yield number, cells
+
+
+class _Rewound:
+    """The converted file, handed out again for each pass without being closed by it."""
+
+    def __init__(self, handle):
+        self._handle = handle
+
+    def __getattr__(self, name):
+        return getattr(self._handle, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+    def close(self):
+        pass
+
+    @property
+    def closed(self):
+        return False
+
+
+def _xlsx_to_csv(open_binary: OpenBinary, file_format: FileFormat, target) -> tuple[OpenBinary, FileFormat]:
+    text = io.TextIOWrapper(target, encoding="utf-8", newline="", write_through=True)
+    writer = csv.writer(text)
+    written = 0
+    for number, cells in iter_table(open_binary, file_format):
+        while written < number - 1:  # blank lines keep the sheet's row numbers
+            writer.writerow([])
+            written += 1
+        writer.writerow(cells)
+        written += 1
+    text.flush()
+    text.detach()
+
+    def reopen():
+        target.seek(0)
+        return _Rewound(target)
+
+    return reopen, FileFormat(kind="csv", encoding="utf-8", delimiter=",")
+
+
+def _data_rows(open_binary: OpenBinary, file_format: FileFormat) -> Iterator[tuple[int, list[str]]]:
+    rows = iter_table(open_binary, file_format)
+    next(rows, None)  # the header
+    yield from rows
+
+
+# --- Rows, results and reports ------------------------------------------------------------
+
+
+class TableRow:
+    """One data row as a spec sees it: cells by column name, and the generic errors (a required
+    column empty, a value too long) already found."""
+
+    def __init__(self, number: int, cells: list[str], columns: dict[str, int], spec: ImportSpec):
+        self.number = number
+        self._cells = cells
+        self._columns = columns
+        self.errors: list[dict] = [reason("missing_value", column=name) for name in spec.required_columns if not self.cell(name)]
+        for name, limit in spec.max_lengths.items():
+            text = self.cell(name)
+            if text and len(text) > limit:
+                self.errors.append(reason("too_long", column=name, max=limit))
+
+    def cell(self, name: str) -> str | None:
+        """The stripped text of a column; None when the file has no such column."""
+        index = self._columns.get(name)
+        if index is None:
+            return None
+        return self._cells[index].strip() if index < len(self._cells) else ""
+
+
+@dataclass
+class ImportResult:
+    """What a run found or did. A spec that reports more subclasses it (``ImportSpec.result_class``)
+    and extends ``report`` and ``run_fields``."""
+
+    committed: bool = False
+    rows_total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: int = 0
+    file_errors: list[dict] = field(default_factory=list)
+    rows: list[dict] = field(default_factory=list)
+    rows_truncated: bool = False
+    file_format: dict = field(default_factory=dict)
+    key_name: str = field(default="key", repr=False)
+    _listed: dict = field(default_factory=lambda: {"error": 0, "other": 0}, repr=False)
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.errors or self.file_errors)
+
+    def record(self, row: int, key: str, status: str, *, reasons=None, changes=None) -> None:
+        """Count a row as created, updated, unchanged (or list an error row, counted in pass 1),
+        and list it in the report while fewer than REPORT_ROW_LIMIT of its kind are."""
+        if status in ("created", "updated", "unchanged"):
+            setattr(self, status, getattr(self, status) + 1)
+        kind = "error" if status == "error" else "other"
+        if self._listed[kind] >= REPORT_ROW_LIMIT:
+            self.rows_truncated = True
+            return
+        self._listed[kind] += 1
+        entry = {"row": row, self.key_name: key, "status": status}
+        if reasons:
+            entry["reasons"] = reasons
+        if changes:
+            entry["changes"] = changes
+        self.rows.append(entry)
+
+    def report(self) -> dict:
+        """What a run model keeps (JSON)."""
+        return {"file_errors": self.file_errors, "rows": self.rows, "rows_truncated": self.rows_truncated, "file_format": self.file_format}
+
+    def run_fields(self) -> dict:
+        """The run model's fields (see ``common.models.TabularImportRun``) and their new values."""
+        return {
+            "rows_total": self.rows_total,
+            "rows_created": self.created,
+            "rows_updated": self.updated,
+            "rows_unchanged": self.unchanged,
+            "rows_error": self.errors,
+            "report": self.report(),
+        }
+
+
+class ImportSpec:
+    """One kind of import. Subclass it, set the attributes, implement ``parse_row`` and ``flush``
+    (and, where needed, the other hooks). An instance serves one run: ``run_import`` sets
+    ``self.result`` and the hooks may keep state on ``self`` between the passes."""
+
+    required_columns: ClassVar[tuple[str, ...]] = ()
+    optional_columns: ClassVar[tuple[str, ...]] = ()
+    max_lengths: ClassVar[dict[str, int]] = {}
+    # (column, meaning, example) for the start page and the template.
+    column_help: ClassVar[list[tuple[str, Any, str]]] = []
+    template_rows: ClassVar[list[list[str]]] = []
+    template_title: ClassVar[str] = "import"
+    messages: ClassVar[dict] = {}  # the spec's own reason codes; the generic MESSAGES are added
+    field_labels: ClassVar[dict] = {}  # names in a report row's "changes", for display
+    key_column: ClassVar[str] = ""  # the column that names a row in the report (e.g. employee_number)
+    options_class: ClassVar[type | None] = None  # a dataclass of run options; the run model has fields of the same names
+    result_class: ClassVar[type[ImportResult]] = ImportResult
+    batch_size: ClassVar[int] = BATCH_SIZE
+
+    def __init__(self, options=None):
+        self.options = options if options is not None else (self.options_class() if self.options_class else None)
+        self.result: ImportResult = self.result_class(key_name=self.key_column or "key")
+
+    @classmethod
+    def columns(cls) -> tuple[str, ...]:
+        return cls.required_columns + cls.optional_columns
+
+    # Hooks, in the order run_import calls them.
+    def prepare(self) -> None:
+        """Once the header is fine: load what the checks compare with (ids by code, ...)."""
+
+    def parse_row(self, row: TableRow) -> Any:
+        """Pass 1 and 2: one row on its own. Returns an object with ``errors`` (a list of reasons,
+        starting with ``row.errors``) that ``check_row`` and ``flush`` understand."""
+        raise NotImplementedError
+
+    def check_row(self, parsed) -> None:
+        """Pass 1 only, after ``parse_row``: checks against earlier rows; append to ``parsed.errors``
+        and keep what ``check_across_rows`` needs."""
+
+    def check_across_rows(self, row_errors: dict[int, list[dict]]) -> None:
+        """After pass 1: checks that need the whole file; add reasons to ``row_errors[row]``."""
+
+    def begin(self, writing: bool) -> None:
+        """Before pass 2 (``writing`` is false on a dry run and whenever any row has an error)."""
+
+    def flush(self, batch: list, writing: bool) -> None:
+        """Pass 2, a batch of valid parsed rows: compare with the database, ``self.result.record``
+        each row, and write when ``writing``."""
+        raise NotImplementedError
+
+    def finish(self, writing: bool) -> None:
+        """After pass 2 (e.g. writes that need every row's id)."""
+
+    # Messages, templates and reports.
+    @classmethod
+    def message_text(cls, stored: dict) -> str:
+        """A stored reason (code and parameters) in the reader's language."""
+        template = cls.messages.get(stored.get("code")) or MESSAGES.get(stored.get("code"))
+        if template is None:
+            return str(stored.get("code"))
+        return gettext(str(template)) % stored["params"] if stored.get("params") else gettext(str(template))
+
+    @classmethod
+    def template_csv(cls) -> bytes:
+        return exports.csv_text([cls.columns(), *cls.template_rows], delimiter=";").encode("utf-8-sig")
+
+    @classmethod
+    def template_xlsx(cls) -> bytes:
+        return exports.xlsx_bytes([cls.columns(), *cls.template_rows], title=cls.template_title)
+
+    @classmethod
+    def report_for_display(cls, report: dict) -> dict:
+        """A stored report with every reason and changed field in the reader's language."""
+        rows = [
+            {
+                "row": entry["row"],
+                "key": entry.get(cls.key_column or "key", ""),
+                "status": entry["status"],
+                "reasons": [cls.message_text(r) for r in entry.get("reasons", [])],
+                "changes": [str(cls.field_labels.get(name, name)) for name in entry.get("changes", [])],
+            }
+            for entry in report.get("rows", [])
+        ]
+        return {
+            "file_errors": [cls.message_text(r) for r in report.get("file_errors", [])],
+            "rows": rows,
+            "rows_truncated": report.get("rows_truncated", False),
+            "file_format": report.get("file_format") or {},
+        }
+
+
+# --- The run ------------------------------------------------------------------------------
+
+
+def run_import(spec: ImportSpec, *, open_binary: OpenBinary, commit: bool) -> ImportResult:
+    """Check a file and, when ``commit`` is true and no row has an error, write it.
+
+    The caller provides the transaction (see ``run_import_atomically``); a failed write raises.
+    """
+    result = spec.result
+    with ExitStack() as cleanup:
+        try:
+            file_format = detect_format(open_binary)
+            result.file_format = {"kind": file_format.kind, "encoding": file_format.encoding, "delimiter": file_format.delimiter}
+            if file_format.kind == "xlsx":
+                # Parsing XLSX is the slow part: do it once, into a temporary CSV both passes read.
+                converted = cleanup.enter_context(tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024))
+                open_binary, file_format = _xlsx_to_csv(open_binary, file_format, converted)
+            header = next(iter_table(open_binary, file_format), None)
+        except UNREADABLE:
+            result.file_errors.append(reason("unreadable"))
+            return result
+        columns = _header_columns(spec, header)
+        if result.file_errors:
+            return result
+        return _run_checked(spec, open_binary, file_format, columns, commit)
+
+
+def _header_columns(spec: ImportSpec, header) -> dict[str, int]:
+    result = spec.result
+    if header is None:
+        result.file_errors.append(reason("empty_file"))
+        return {}
+    known = spec.columns()
+    columns: dict[str, int] = {}
+    for index, name in enumerate(header[1]):
+        key = normalise_header(name)
+        if key in known and key not in columns:
+            columns[key] = index
+    result.file_errors += [reason("missing_column", column=name) for name in spec.required_columns if name not in columns]
+    return columns
+
+
+def _run_checked(spec: ImportSpec, open_binary: OpenBinary, file_format: FileFormat, columns: dict[str, int], commit: bool):
+    result = spec.result
+    spec.prepare()
+    row_errors: dict[int, list[dict]] = {}
+    try:
+        for number, cells in _data_rows(open_binary, file_format):
+            result.rows_total += 1
+            parsed = spec.parse_row(TableRow(number, cells, columns, spec))
+            spec.check_row(parsed)
+            if parsed.errors:
+                row_errors[number] = parsed.errors
+    except UNREADABLE:  # a file that breaks half-way is as unreadable as one that breaks at once
+        result.file_errors.append(reason("unreadable"))
+        return result
+    spec.check_across_rows(row_errors)
+    result.errors = len(row_errors)
+    writing = commit and not result.has_errors
+    spec.begin(writing)
+
+    key_index = columns.get(spec.key_column)
+    batch: list = []
+    for number, cells in _data_rows(open_binary, file_format):
+        if number in row_errors:
+            key = cells[key_index].strip() if key_index is not None and key_index < len(cells) else ""
+            result.record(number, key, "error", reasons=row_errors[number])
+            continue
+        batch.append(spec.parse_row(TableRow(number, cells, columns, spec)))
+        if len(batch) >= spec.batch_size:
+            spec.flush(batch, writing)
+            batch = []
+    if batch:
+        spec.flush(batch, writing)
+    result.rows.sort(key=lambda entry: entry["row"])
+    spec.finish(writing)
+    result.committed = writing
+    return result
+
+
+def run_import_atomically(spec: ImportSpec, *, open_binary: OpenBinary, commit: bool) -> ImportResult:
+    """``run_import`` inside a savepoint: a write the database refuses undoes the whole import and
+    is reported as a file error instead of failing the request."""
+    try:
+        with transaction.atomic() if commit else nullcontext():
+            return run_import(spec, open_binary=open_binary, commit=commit)
+    except IntegrityError as error:
+        return spec.result_class(key_name=spec.result.key_name, file_errors=[reason("database_refused", detail=str(error).splitlines()[0])])
