@@ -143,6 +143,13 @@ class HistoryRow:
     measurement: Measurement
     label: str
 
+    @property
+    def short_label(self) -> str:
+        """For the chart's axis: a wave by the day it closed, not its full title."""
+        if self.measurement.wave_id is not None:
+            return formats.date_format(self.measurement.period_end, "SHORT_DATE_FORMAT")
+        return self.label
+
 
 @dataclass
 class KpiPage:
@@ -181,7 +188,7 @@ class KpiPage:
     def chart(self) -> dict:
         """What the history chart draws (numbers as floats; labels already localised)."""
         return {
-            "labels": [row.label for row in self.history],
+            "labels": [row.short_label for row in self.history],
             "values": [float(row.measurement.value) for row in self.history],
             "baseline": float(self.baseline.value) if self.baseline else None,
             "target": float(self.target.value) if self.target else None,

@@ -234,9 +234,16 @@ def _render_prepost(request, plan_form=None):
         "plans": plans,
         "chosen": chosen,
         "can_edit": has_role(request.user, HR_MANAGER),
-        "plan_form": plan_form or ProgramMeasurementForm(),
+        "plan_form": plan_form or ProgramMeasurementForm(initial=_plan_initial(chosen)),
     }
     return render(request, "kpis/prepost.html", context, status=_status(form, plan_form))
+
+
+def _plan_initial(plan) -> dict:
+    if plan is None:
+        return {}
+    fields = ("program", "pre_wave", "post_wave", "target_segment", "control_segment")
+    return {name: getattr(plan, f"{name}_id") for name in fields}
 
 
 @readers
