@@ -252,3 +252,11 @@ def test_xlsx_errors_name_the_sheet_row_even_after_blank_rows(org):
     result = run(buffer.getvalue())
     assert result.rows_total == 2 and reasons(result, 4) == ["unknown_department"]
     assert result.file_format["kind"] == "xlsx"
+
+
+def test_the_jobs_find_the_employee_import_by_its_path():
+    from django.utils.module_loading import import_string
+
+    from people.services import EMPLOYEE_IMPORT
+
+    assert import_string(EMPLOYEE_IMPORT.path) is EMPLOYEE_IMPORT
