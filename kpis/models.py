@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from common.models import TimeStampedModel
+from common.models import TabularImportRun, TimeStampedModel
 
 
 class Category(models.TextChoices):
@@ -167,6 +167,9 @@ class Measurement(ScopedModel):
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    import_run = models.ForeignKey(
+        "kpis.MeasurementImportRun", verbose_name=_("imported by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["kpi", "period_start", "period"]
@@ -183,6 +186,14 @@ class Measurement(ScopedModel):
 
     def __str__(self):
         return f"{self.kpi.code} {self.period} {self.scope_label}: {self.value}"
+
+
+class MeasurementImportRun(TabularImportRun):
+    """One import of KPI values from a file (see ``kpis.imports``)."""
+
+    class Meta(TabularImportRun.Meta):
+        verbose_name = _("KPI value import")
+        verbose_name_plural = _("KPI value imports")
 
 
 class Baseline(ScopedModel):
