@@ -26,7 +26,21 @@ from django.utils.translation import gettext as _
 
 from kpis import periods, statistics
 from kpis.catalogue import SURVEY_CATEGORY_KPIS, SURVEY_ITEM_KPIS
-from kpis.models import Alert, Baseline, ComputedWave, Correlation, Direction, Driver, Kpi, Measurement, PhaseGate, Scope, Source, Target
+from kpis.models import (
+    Alert,
+    Baseline,
+    ComputedWave,
+    Correlation,
+    Direction,
+    Driver,
+    Kpi,
+    Measurement,
+    PhaseGate,
+    ProgramMeasurement,
+    Scope,
+    Source,
+    Target,
+)
 from kpis.periods import Period
 from people.models import Employee, Segment
 from people.selectors import segment_employees
@@ -662,3 +676,39 @@ def alerts_seen(*, user) -> int:
 
 def owners_for_alerts():
     return get_user_model().objects.filter(owned_kpis__isnull=False).distinct()
+
+
+def kpi_settings_update(*, kpi: Kpi, owner, tolerance) -> Kpi:
+    """Who gets the KPI's alerts, and how much worse than the previous value raises one."""
+    Kpi.objects.filter(pk=kpi.pk).update(owner=owner, tolerance=tolerance, modified=timezone.now())
+    kpi.owner, kpi.tolerance = owner, tolerance
+    return kpi
+
+
+def program_measurement_set(*, program, pre_wave, post_wave, target_segment=None, control_segment=None) -> ProgramMeasurement:
+    """Name a program's pre- and post-measurement waves (and optional segments)."""
+    if pre_wave is not None and post_wave is not None and pre_wave.pk == post_wave.pk:
+        raise ValidationError(_("Choose two different waves for the pre- and the post-measurement."))
+    if target_segment is not None and control_segment is not None and target_segment.pk == control_segment.pk:
+        raise ValidationError(_("The control segment must differ from the targeted segment."))
+    plan, _created = ProgramMeasurement.objects.update_or_create(
+        program=program,
+        defaults={"pre_wave": pre_wave, "post_wave": post_wave, "target_segment": target_segment, "control_segment": control_segment},
+    )
+    return plan
+
+
+def gate_create(*, phase, kpi: Kpi, scope: str, department=None, location=None, comparison: str, threshold) -> PhaseGate:
+    """A KPI threshold as exit criterion of a program phase, evaluated at once."""
+    if scope not in kpi.scopes:
+        raise ValidationError(_("This KPI is not measured for that scope."))
+    gate = PhaseGate.objects.create(
+        phase=phase, kpi=kpi, scope=scope, department=department, location=location, comparison=comparison, threshold=threshold
+    )
+    gates_evaluate()
+    gate.refresh_from_db()
+    return gate
+
+
+def gate_delete(*, gate: PhaseGate) -> None:
+    gate.delete()

@@ -22,7 +22,7 @@ from kpis.forms import (
     ProgramMeasurementForm,
     TargetForm,
 )
-from kpis.models import PhaseGate, ProgramMeasurement
+from kpis.models import PhaseGate
 from programs.models import Phase
 from programs.selectors import can_edit_program
 from surveys.models import Wave
@@ -154,7 +154,7 @@ def kpi_update(request, code):
     kpi = _kpi(code)
     form = KpiUpdateForm(request.POST, instance=selectors.kpi_get(code=code))
     if form.is_valid():
-        form.save()  # owner and tolerance only: no service of its own yet
+        services.kpi_settings_update(kpi=kpi, owner=form.cleaned_data["owner"], tolerance=form.cleaned_data["tolerance"])
         messages.success(request, _("Owner and tolerance were saved."))
         return redirect("kpis:detail", code=kpi.code)
     return _render_detail(request, kpi, settings_form=form)
@@ -182,8 +182,16 @@ def gate_create(request):
     phase = _editable_phase(request, int(phase_id))
     form = PhaseGateForm(request.POST or None, phase=phase, places=Places(*selectors.places()))
     if request.method == "POST" and form.is_valid():
-        form.save()
-        services.gates_evaluate()
+        gate = form.instance
+        services.gate_create(
+            phase=phase,
+            kpi=gate.kpi,
+            scope=gate.scope,
+            department=gate.department,
+            location=gate.location,
+            comparison=gate.comparison,
+            threshold=gate.threshold,
+        )
         messages.success(request, _("The KPI threshold was added to the phase's exit criteria."))
         return _phase_url(phase)
     gates = phase.kpi_gates.select_related("kpi", "department", "location")
@@ -195,7 +203,7 @@ def gate_create(request):
 def gate_delete(request, pk):
     gate = get_object_or_404(PhaseGate, pk=pk)
     phase = _editable_phase(request, gate.phase_id)
-    gate.delete()
+    services.gate_delete(gate=gate)
     messages.success(request, _("The KPI threshold was removed."))
     return _phase_url(phase)
 
@@ -258,7 +266,7 @@ def program_measurement_set(request):
     if form.is_valid():
         data = dict(form.cleaned_data)
         program = data.pop("program")
-        ProgramMeasurement.objects.update_or_create(program=program, defaults=data)  # no service of its own yet
-        messages.success(request, _("The program's pre- and post-measurement were saved."))
-        return redirect(f"{reverse('kpis:prepost')}?program={program.pk}")
+        if _run(form, lambda d: services.program_measurement_set(program=program, **data)):
+            messages.success(request, _("The program's pre- and post-measurement were saved."))
+            return redirect(f"{reverse('kpis:prepost')}?program={program.pk}")
     return _render_prepost(request, plan_form=form)
