@@ -239,6 +239,11 @@ class Target(ScopedModel):
     )
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     set_at = models.DateTimeField(default=timezone.now)
+    # Computed by the KPI job from the baseline and the latest value (never typed); the goal
+    # tree in programs reads them through ``goal.kpi_targets``.
+    progress = models.FloatField(_("progress from baseline to target (%)"), null=True, blank=True, editable=False)
+    latest_value = models.DecimalField(_("latest value"), max_digits=16, decimal_places=4, null=True, blank=True, editable=False)
+    latest_period = models.CharField(_("latest period"), max_length=20, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("target")
@@ -380,6 +385,9 @@ class ProgramMeasurement(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The engagement index before and after, computed by the KPI job for the program's page
+    # (programs reads it through ``program.measurement_plan``): {"en": reading, "de": reading, ...}.
+    summary = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("pre/post measurement")

@@ -384,6 +384,7 @@ def compute_kpis(*, months: list[Period] | None = None, kpi_codes: set[str] | No
     changed = [m for written in report.values() for m in written.changed]
     alerts_raise(measurements=changed)
     gates_evaluate()
+    plans_summarise()
     return report
 
 
@@ -458,7 +459,9 @@ def alert_mail(*, alert_id: int) -> bool:
 
 
 def gates_evaluate() -> int:
-    """Evaluate every KPI exit criterion from the latest measurement of its KPI and scope."""
+    """Evaluate every KPI exit criterion from the latest measurement of its KPI and scope, and
+    every target's progress from its baseline (so goals show it). Returns gates changed."""
+    targets_evaluate()
     changed = 0
     now = timezone.now()
     for gate in PhaseGate.objects.select_related("kpi"):
@@ -468,6 +471,50 @@ def gates_evaluate() -> int:
         period = latest.period if latest else ""
         if (gate.met, gate.latest_value, gate.latest_period) != (met, value, period):
             PhaseGate.objects.filter(pk=gate.pk).update(met=met, latest_value=value, latest_period=period, evaluated_at=now)
+            changed += 1
+    return changed
+
+
+def targets_evaluate() -> int:
+    """Progress of every target from its baseline, from the latest value of its KPI and scope:
+    (latest - baseline) / (target - baseline), 0 to 100 %; stored for the goal tree."""
+    from kpis.selectors import goal_progress
+
+    baselines = {(b.kpi_id, b.scope, b.department_id, b.location_id): b.value for b in Baseline.objects.all()}
+    changed = 0
+    for target in Target.objects.all():
+        latest = Measurement.objects.filter(kpi_id=target.kpi_id, **_scope_filter(target)).order_by("-period_end", "-computed_at").first()
+        baseline = baselines.get((target.kpi_id, target.scope, target.department_id, target.location_id))
+        share = goal_progress(baseline, target.value, latest.value if latest else None)
+        fields = {
+            "progress": None if share is None else round(100 * share, 1),
+            "latest_value": latest.value if latest else None,
+            "latest_period": latest.period if latest else "",
+        }
+        if any(getattr(target, k) != v for k, v in fields.items()):
+            Target.objects.filter(pk=target.pk).update(**fields)
+            changed += 1
+    return changed
+
+
+def plans_summarise() -> int:
+    """The engagement index before and after of every program's pre/post plan, in both
+    languages, for the program's page. Returns plans changed."""
+    from kpis.selectors import prepost
+
+    changed = 0
+    for plan in ProgramMeasurement.objects.select_related("pre_wave", "post_wave", "target_segment", "control_segment"):
+        summary = {}
+        if plan.pre_wave and plan.post_wave and Wave.Status.CLOSED == plan.pre_wave.status == plan.post_wave.status:
+            index = prepost(before=plan.pre_wave, after=plan.post_wave, target_segment=plan.target_segment).items[0]
+            if not index.hidden and index.comparison is not None and index.comparison.enough:
+                c = index.comparison
+                summary = {"before": c.mean_before, "after": c.mean_after, "difference": c.difference, "p": c.p_value}
+                for language in ("en", "de"):
+                    with translation.override(language):
+                        summary[language] = c.reading()
+        if plan.summary != summary:
+            ProgramMeasurement.objects.filter(pk=plan.pk).update(summary=summary)
             changed += 1
     return changed
 
@@ -695,6 +742,8 @@ def program_measurement_set(*, program, pre_wave, post_wave, target_segment=None
         program=program,
         defaults={"pre_wave": pre_wave, "post_wave": post_wave, "target_segment": target_segment, "control_segment": control_segment},
     )
+    plans_summarise()
+    plan.refresh_from_db()
     return plan
 
 

@@ -187,7 +187,9 @@ class TargetRow:
 
 def strategic_plan(*, program: Program) -> dict:
     chosen = list(ProgramFocusArea.objects.filter(program=program).select_related("focus_area"))
-    goals = list(Goal.objects.filter(program=program))
+    # KPI targets that measure a goal are stored by the kpis app (with their computed progress)
+    # and read back through the reverse relation.
+    goals = list(Goal.objects.filter(program=program).prefetch_related("kpi_targets__kpi"))
     general = [g for g in goals if g.kind == Goal.Kind.GENERAL]
     subs = [g for g in goals if g.kind == Goal.Kind.SUB]
     indirect = [g for g in goals if g.kind == Goal.Kind.INDIRECT]

@@ -56,7 +56,6 @@ from surveys.models import (
     QuestionCategory,
     QuestionKind,
     QuestionRollup,
-    Response,
     SurveyTemplate,
     Wave,
     WaveComment,
@@ -1153,17 +1152,14 @@ def respondent_matrix(*, wave: Wave) -> RespondentMatrix | None:
         if i.question.kind in (QuestionKind.AGREEMENT, QuestionKind.SCALE10) and decision.shows(question_set("", i.question_id))
     ]
     index = {q.pk: position for position, q in enumerate(questions)}
-    responses = Response.objects.filter(wave=wave)
+    # A join on the wave (not "response IN (subquery)"), no ordering: rows are grouped below.
+    answers = Answer.objects.filter(response__wave=wave, question_id__in=list(index), provider__isnull=True, value__isnull=False)
     excluded = [d for d in decision.without if d != -1]
     if excluded:
-        responses = responses.exclude(department_id__in=excluded)
+        answers = answers.exclude(response__department_id__in=excluded)
     if -1 in decision.without:
-        responses = responses.exclude(department__isnull=True)
-    answers = (
-        Answer.objects.filter(response__in=responses, question_id__in=list(index), provider__isnull=True, value__isnull=False)
-        .order_by("response_id")
-        .values_list("response_id", "question_id", "value")
-    )
+        answers = answers.exclude(response__department__isnull=True)
+    answers = answers.values_list("response_id", "question_id", "value")
     rows: dict = {}
     for response_id, question_id, value in answers.iterator(chunk_size=5000):
         rows.setdefault(response_id, [None] * len(questions))[index[question_id]] = value

@@ -257,3 +257,39 @@ def test_periods_parse_what_people_type():
     assert periods.month(2024, 2).end == date(2024, 2, 29)
     assert [p.key for p in periods.months_between(date(2025, 11, 5), date(2026, 1, 2))] == ["2025-11", "2025-12", "2026-01"]
     assert periods.month(2026, 1).end - periods.month(2026, 1).start == timedelta(days=30)
+
+
+def test_a_goal_shows_progress_from_baseline_to_target_computed_not_typed(hr_manager, client):
+    from programs import services as program_services
+    from programs.models import Goal
+
+    program = program_services.program_create(actor=hr_manager, name="Pilot", start_date=date(2026, 1, 1), end_date=date(2026, 12, 31))
+    goal = program_services.goal_create(program=program, actor=hr_manager, kind=Goal.Kind.GENERAL, title="Customers feel served")
+    kpi = Kpi.objects.get(code="platform-usage")
+    services.baseline_set(kpi=kpi, scope=Scope.COMPANY, value=40, actor=hr_manager)
+    services.target_set(kpi=kpi, scope=Scope.COMPANY, value=80, due_date=date(2026, 12, 31), goal=goal, actor=hr_manager)
+    services.measurement_enter(kpi=kpi, period=periods.month(2026, 3), scope=Scope.COMPANY, value=55, actor=hr_manager)
+    target = goal.kpi_targets.get()
+    assert target.progress == round(100 * (55 - 40) / (80 - 40), 1)  # 37.5 %
+    client.force_login(hr_manager)
+    page = client.get(f"/programs/{program.pk}/strategy/").content.decode()
+    assert "38 % of the way from the baseline" in page and "Internal platform usage rate" in page
+    services.measurement_enter(kpi=kpi, period=periods.month(2026, 4), scope=Scope.COMPANY, value=95, actor=hr_manager)
+    assert goal.kpi_targets.get().progress == 100  # clipped
+
+
+def test_a_programs_page_shows_its_pre_post_result(surveyed, hr_manager, client):
+    from programs import services as program_services
+
+    program = program_services.program_create(actor=hr_manager, name="Pilot", start_date=date(2026, 1, 1), end_date=date(2026, 12, 31))
+    people = surveyed["sales"] + surveyed["it"]
+    before, after = open_wave(pulse_template()), open_wave(pulse_template(name="Pulse 2"))
+    answer_all(before, people, value=2)
+    answer_all(after, people, value=5)
+    survey_services.wave_close(wave=before)
+    survey_services.wave_close(wave=after)
+    plan = services.program_measurement_set(program=program, pre_wave=before, post_wave=after)
+    assert plan.summary["before"] == 0 and plan.summary["after"] == 100
+    client.force_login(hr_manager)
+    page = client.get(f"/programs/{program.pk}/").content.decode()
+    assert "Engagement index: 0 % before, 100 % after." in page
