@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.validators import MinValueValidator
+from django.core.validators import FileExtensionValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from common.roles import HR_MANAGER
 from kpis import periods
 from kpis.models import Category, Direction, Frequency, Kpi, PhaseGate, Scope, Unit
 from people.models import Segment
+from people.services import MAX_UPLOAD_BYTES
 from programs.models import Goal, Program
 from surveys.models import Wave
 
 User = get_user_model()
 
 # Words the URLs use after /kpis/; a KPI code must not shadow them.
-RESERVED_CODES = {"new", "alerts", "correlation", "drivers", "prepost", "gates"}
+RESERVED_CODES = {"new", "alerts", "correlation", "drivers", "prepost", "gates", "import"}
 
 
 class DateInput(forms.DateInput):
@@ -305,3 +306,15 @@ class PrePostForm(forms.Form):
         if data.get("control_segment") is not None and data.get("target_segment") is None:
             self.add_error("target_segment", _("A control group needs a targeted segment to compare with."))
         return data
+
+
+class MeasurementUploadForm(forms.Form):
+    """A file of KPI values for ``kpis.imports``; the import checks what is in it."""
+
+    file = forms.FileField(label=_("File of KPI values (CSV or XLSX)"), validators=[FileExtensionValidator(["csv", "txt", "xlsx"])])
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than %(mb)s MB."), params={"mb": MAX_UPLOAD_BYTES // (1024 * 1024)})
+        return upload
