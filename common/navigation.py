@@ -21,6 +21,7 @@ NAV_ITEMS = [
     ("kpis:correlation", _("Engagement and customers"), {HR_MANAGER, EXECUTIVE}),
     ("kpis:driver_waves", _("Drivers"), {HR_MANAGER, EXECUTIVE}),
     ("kpis:prepost", _("Pre/post comparison"), {HR_MANAGER, EXECUTIVE}),
+    ("kpis:import_start", _("Import KPI values"), {HR_MANAGER}),
 ]
 
 
@@ -34,6 +35,7 @@ NAV_GROUPS = {
     "kpis:correlation": _("KPIs"),
     "kpis:driver_waves": _("KPIs"),
     "kpis:prepost": _("KPIs"),
+    "kpis:import_start": _("KPIs"),
 }
 
 

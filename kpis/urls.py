@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kpis import views
+from kpis import import_views, views
 
 app_name = "kpis"
 
@@ -16,6 +16,10 @@ urlpatterns = [
     path("prepost/plan/", views.program_measurement_set, name="program_measurement_set"),
     path("gates/new/", views.gate_create, name="gate_create"),
     path("gates/<int:pk>/delete/", views.gate_delete, name="gate_delete"),
+    path("import/", import_views.import_start, name="import_start"),
+    path("import/template.<str:kind>", import_views.import_template, name="import_template"),
+    path("import/<int:pk>/", import_views.import_run_detail, name="import_run_detail"),
+    path("import/<int:pk>/commit/", import_views.import_run_commit, name="import_run_commit"),
     path("<slug:code>/", views.detail, name="detail"),
     path("<slug:code>/values/", views.measurement_enter, name="measurement_enter"),
     path("<slug:code>/baseline/", views.baseline_set, name="baseline_set"),
