@@ -21,6 +21,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "kpis.tasks.correlations_compute",
         "crontab": {"minute": "0", "hour": "4", "day_of_week": "1"},
     },
+    "kpis: forget uncommitted import uploads": {"task": "kpis.tasks.import_runs_purge", "every": 6 * 3600},
     "people: forget uncommitted import uploads": {"task": "people.tasks.import_runs_purge", "every": 6 * 3600},
 }
 

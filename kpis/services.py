@@ -341,11 +341,14 @@ def phase_values(*, months: list[Period]) -> list[Value]:
 
 
 def default_months(today: date | None = None) -> list[Period]:
+    """The last HISTORY_MONTHS complete months: a month is measured once it is over (headcount
+    on its last day, exits during it), so a value never changes while the month runs."""
     today = today or timezone.localdate()
-    first = periods.month_of(today).start
+    last = periods.month_of(today).start - timedelta(days=1)
+    first = last
     for _i in range(HISTORY_MONTHS - 1):
-        first = periods.month_of(first - timedelta(days=1)).start
-    return periods.months_between(first, today)
+        first = periods.month_of(first).start - timedelta(days=1)
+    return periods.months_between(periods.month_of(first).start, last)
 
 
 def waves_to_compute(*, everything: bool = False) -> list[Wave]:

@@ -37,3 +37,11 @@ def correlations_compute() -> int:
 @shared_task(**RETRY)
 def alert_mail(alert_id: int) -> bool:
     return services.alert_mail(alert_id=alert_id)
+
+
+@shared_task(**RETRY)
+def import_runs_purge() -> int:
+    """Forget uploaded KPI files of dry runs that were never committed within two days."""
+    from kpis.imports import MEASUREMENT_IMPORT
+
+    return MEASUREMENT_IMPORT.purge()

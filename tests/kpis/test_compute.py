@@ -212,8 +212,10 @@ def test_survey_kpis_equal_the_published_figures_and_hidden_groups_have_no_value
     assert (
         value("engagement-index", key, Scope.DEPARTMENT, department=sales) == results.group_engagement[by_department["Sales"]].favourability
     )
-    # Legal is below the threshold: no value is stored for it, for any KPI.
+    # Legal is below the threshold: no value is stored for it, for any KPI; every stored value
+    # rests on at least the threshold of respondents.
     assert not Measurement.objects.filter(department=legal).exists()
+    assert all(m.sample_size >= 5 for m in Measurement.objects.filter(wave=wave))
     assert Measurement.objects.filter(wave=wave).count() > 0
     again = services.compute_wave(wave=wave)
     assert (again.created, again.updated, again.removed) == (0, 0, 0)
@@ -293,3 +295,16 @@ def test_a_programs_page_shows_its_pre_post_result(surveyed, hr_manager, client)
     client.force_login(hr_manager)
     page = client.get(f"/programs/{program.pk}/").content.decode()
     assert "Engagement index: 0 % before, 100 % after." in page
+
+
+def test_uncommitted_kpi_uploads_are_forgotten_by_a_beat_job():
+    from common.schedule import BEAT_SCHEDULE
+    from kpis.imports import MEASUREMENT_IMPORT
+    from kpis.models import MeasurementImportRun
+    from kpis.tasks import import_runs_purge
+
+    assert any(spec["task"] == "kpis.tasks.import_runs_purge" for spec in BEAT_SCHEDULE.values())
+    run = MEASUREMENT_IMPORT.create(file_name="values.csv", content=b"kpi;period;value\nrevenue;2026-03;1\n", user=None)
+    MeasurementImportRun.objects.filter(pk=run.pk).update(created=run.created - timedelta(days=3), status="previewed")
+    import_runs_purge()
+    assert MeasurementImportRun.objects.get(pk=run.pk).content in (b"", memoryview(b""))
