@@ -192,12 +192,20 @@ class ActivityForm(forms.ModelForm):
             "is_seminar",
             "planned_attendance",
             "actual_attendance",
+            "participants",
         ]
         widgets = {"due_date": DateInput(), "description": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+        self.fields["participants"].queryset = Segment.objects.order_by("name")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("participants") and not cleaned.get("is_seminar"):
+            self.add_error("participants", _("Only a seminar has participants: tick “seminar” or leave the segment empty."))
+        return cleaned
 
 
 class CriterionForm(forms.Form):

@@ -317,6 +317,18 @@ class Activity(TimeStampedModel):
     is_seminar = models.BooleanField(_("seminar"), default=False)
     planned_attendance = models.PositiveIntegerField(_("planned attendance"), null=True, blank=True)
     actual_attendance = models.PositiveIntegerField(_("actual attendance"), null=True, blank=True)
+    # A segment rather than a list of people: segments are how the portal addresses groups.
+    # PROTECT, like target segments: deleting a segment a seminar still names is refused with
+    # the reason, instead of silently losing who attended.
+    participants = models.ForeignKey(
+        "people.Segment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="seminars",
+        verbose_name=_("participants (segment)"),
+        help_text=_("The employees who attend the seminar; they get a short pulse a week after it."),
+    )
 
     class Meta:
         ordering = ["due_date", "id"]

@@ -253,7 +253,7 @@ def phase_detail(*, program: Program, number: int) -> dict:
         from django.http import Http404
 
         raise Http404
-    activities = list(Activity.objects.filter(phase=phase).select_related("owner"))
+    activities = list(Activity.objects.filter(phase=phase).select_related("owner", "participants"))
     criteria = list(ExitCriterion.objects.filter(phase=phase))
     # KPI thresholds are stored by the kpis app and read back through the reverse relation.
     kpi_gates = list(phase.kpi_gates.select_related("kpi", "department", "location"))
