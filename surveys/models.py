@@ -230,13 +230,27 @@ class Wave(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="survey_waves",
     )
+    # The seminar whose post-training pulse this wave is (surveys.services.seminar_follow_ups).
+    seminar = models.ForeignKey(
+        "programs.Activity",
+        verbose_name=_("seminar"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="follow_up_waves",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-opens_on", "-id"]
         verbose_name = _("wave")
         verbose_name_plural = _("waves")
-        constraints = [models.CheckConstraint(condition=Q(closes_on__gte=models.F("opens_on")), name="surveys_wave_window_ordered")]
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_on__gte=models.F("opens_on")), name="surveys_wave_window_ordered"),
+            # One post-training pulse per seminar: the insert is the job's claim, so two beats
+            # (or a redelivered task) never create two.
+            models.UniqueConstraint(fields=["seminar"], condition=Q(seminar__isnull=False), name="surveys_wave_one_per_seminar"),
+        ]
         indexes = [models.Index(fields=["status", "closes_on"])]
 
     def __str__(self):

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from people.models import Department, Employee, Segment, tenure_band
 from people.selectors import segment_employees
+from programs.models import Activity
 from surveys import ballots
 from surveys.anonymity import batch_ready, require_audience, unit_reportable
 from surveys.models import (
@@ -175,8 +176,13 @@ def wave_create(
     schedule: PulseSchedule | None = None,
     program=None,
     phase=None,
+    seminar=None,
     send_mail: bool = True,
+    open_due: bool = True,
 ) -> Wave:
+    """Create a wave with the template's items (or ``items``); with ``open_due`` a wave whose
+    window has begun is opened at once, so a refused opening (too small an audience) rolls the
+    whole creation back. Without it the wave stays a draft for the caller to open."""
     if closes_on < opens_on:
         raise ValidationError(_("The wave must close on or after the day it opens."))
     if not whole_company and not segments:
@@ -195,6 +201,7 @@ def wave_create(
         schedule=schedule,
         program=program or (phase.program if phase else None),
         phase=phase,
+        seminar=seminar,
     )
     if not whole_company:
         wave.segments.set(segments)
@@ -209,7 +216,7 @@ def wave_create(
         )
         for position, item in enumerate(items, start=1)
     )
-    if opens_on <= timezone.localdate():
+    if open_due and opens_on <= timezone.localdate():
         wave_open(wave=wave, send_mail=send_mail)
     return wave
 
@@ -327,7 +334,10 @@ def waves_remind() -> int:
 
 def waves_open_due() -> int:
     opened = 0
-    for wave in Wave.objects.filter(status=Wave.Status.DRAFT, opens_on__lte=timezone.localdate()):
+    today = timezone.localdate()
+    # A draft whose window has passed never opens: it would invite people to a survey that
+    # closes the next morning (and a refused draft would be retried forever).
+    for wave in Wave.objects.filter(status=Wave.Status.DRAFT, opens_on__lte=today, closes_on__gte=today):
         try:
             opened += bool(wave_open(wave=wave))
         except ValidationError:
@@ -746,6 +756,103 @@ def schedules_run() -> int:
     for schedule in PulseSchedule.objects.filter(active=True, next_open_on__lte=timezone.localdate()).select_related("template"):
         created += schedule_run(schedule=schedule) is not None
     return created
+
+
+# --- post-training pulses ---------------------------------------------------------------
+
+POST_TRAINING_NAME = "Post-training pulse"
+POST_TRAINING_CODES = ("knowhow-transfer", "eng-growth", "ideas-open")
+FOLLOW_UP_AFTER_DAYS = (7, 14)  # a seminar's pulse is due this many days after it (inclusive)
+FOLLOW_UP_OPEN_DAYS = 5
+
+
+def post_training_template() -> SurveyTemplate:
+    """The "Post-training pulse" template, created from the question bank on first use.
+
+    Templates have a single-language name, so this one is English like the other seeded ones;
+    HR may rename or extend it, a renamed one is simply created again next time.
+    """
+    found = SurveyTemplate.objects.filter(name=POST_TRAINING_NAME, kind=SurveyTemplate.Kind.PULSE).order_by("pk").first()
+    if found is not None:
+        return found
+    with transaction.atomic():
+        # Two beats starting at once must not seed two templates of the same name.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [POST_TRAINING_NAME])
+        found = SurveyTemplate.objects.filter(name=POST_TRAINING_NAME, kind=SurveyTemplate.Kind.PULSE).order_by("pk").first()
+        if found is not None:
+            return found
+        template = template_create(
+            name=POST_TRAINING_NAME, description="Sent automatically to a seminar's participants a week after the seminar."
+        )
+        questions = {q.code: q for q in Question.objects.filter(code__in=POST_TRAINING_CODES)}
+        for code in POST_TRAINING_CODES:
+            template_item_add(template=template, question=questions[code], required=questions[code].kind != QuestionKind.TEXT)
+        return template
+
+
+def follow_up_title(seminar: Activity) -> str:
+    # Stored once for a mixed audience, so both languages rather than the job's language.
+    prefix = "After the seminar / Nach dem Seminar: "
+    return prefix + seminar.title[: Wave._meta.get_field("title").max_length - len(prefix)]
+
+
+def seminars_due_for_follow_up(today: date):
+    latest, earliest = (today - timedelta(days=days) for days in FOLLOW_UP_AFTER_DAYS)
+    return (
+        Activity.objects.filter(is_seminar=True, participants__isnull=False, due_date__range=(earliest, latest))
+        .exclude(status=Activity.Status.CANCELLED)
+        .filter(follow_up_waves__isnull=True)
+        .select_related("phase__program", "participants")
+        .order_by("due_date", "pk")
+    )
+
+
+@transaction.atomic
+def seminar_follow_up(*, seminar: Activity, template: SurveyTemplate, today: date) -> Wave | None:
+    """Create and open the post-training pulse of one seminar for its participant segment.
+
+    The wave's insert claims the seminar (one wave per seminar, a unique constraint): a second
+    beat waits for the first and then finds the claim taken. If the segment is smaller than the
+    reporting threshold the wave is kept as a draft that is not opened: it records that the
+    seminar was handled, so it is not tried again day after day.
+    """
+    try:
+        with transaction.atomic():
+            wave = wave_create(
+                template=template,
+                title=follow_up_title(seminar),
+                opens_on=today,
+                closes_on=today + timedelta(days=FOLLOW_UP_OPEN_DAYS - 1),
+                whole_company=False,
+                segments=[seminar.participants],
+                phase=seminar.phase,
+                seminar=seminar,
+                open_due=False,
+            )
+    except IntegrityError:
+        return None  # claimed by another run
+    try:
+        wave_open(wave=wave)
+    except ValidationError:
+        # Too small an audience: wave_open rolled its own work back and the draft remains.
+        wave.refresh_from_db()
+    return wave
+
+
+def seminar_follow_ups(*, today: date | None = None) -> int:
+    """Send the post-training pulse of every seminar held 7 to 14 days ago that has none yet.
+    Returns the number of waves opened."""
+    today = today or timezone.localdate()
+    seminars = list(seminars_due_for_follow_up(today))
+    if not seminars:
+        return 0
+    template = post_training_template()
+    opened = 0
+    for seminar in seminars:
+        wave = seminar_follow_up(seminar=seminar, template=template, today=today)
+        opened += wave is not None and wave.status == Wave.Status.OPEN
+    return opened
 
 
 # --- ideas and customer feedback ------------------------------------------------------

@@ -51,3 +51,8 @@ def wave_rollup(wave_id: int) -> bool:
 @shared_task(**RETRY)
 def schedules_run() -> int:
     return services.schedules_run()
+
+
+@shared_task(**RETRY)
+def seminar_follow_ups() -> int:
+    return services.seminar_follow_ups()
