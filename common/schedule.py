@@ -16,6 +16,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "surveys: reminders": {"task": "surveys.tasks.waves_remind", "every": 3600},
     "surveys: close due waves": {"task": "surveys.tasks.waves_close_due", "every": 900},
     "surveys: roll up open waves": {"task": "surveys.tasks.waves_rollup", "every": 600},
+    "surveys: post-training pulses": {"task": "surveys.tasks.seminar_follow_ups", "crontab": {"minute": "0", "hour": "7"}},
     "kpis: compute KPIs, alerts and exit criteria (nightly)": {"task": "kpis.tasks.compute_kpis", "crontab": {"minute": "30", "hour": "2"}},
     "kpis: correlation of engagement and customer satisfaction (weekly)": {
         "task": "kpis.tasks.correlations_compute",
