@@ -406,12 +406,12 @@ def prepost(*, before: Wave, after: Wave, target_segment=None, control_segment=N
         if found is None:
             items.append(ItemComparison(label=question.text, hidden=True))
             continue
-        ordinal = question.kind != QuestionKind.YES_NO
-        item = ItemComparison(
-            label=question.text,
-            comparison=statistics.compare_distributions(found[("target", "before")], found[("target", "after")], ordinal=ordinal),
-        )
         shares = {k: _share(question.kind, v) for k, v in found.items()}
+        if question.kind == QuestionKind.YES_NO:  # a share of "yes", compared like the index
+            comparison = statistics.compare_proportions(*shares[("target", "before")], *shares[("target", "after")])
+        else:
+            comparison = statistics.compare_distributions(found[("target", "before")], found[("target", "after")], ordinal=True)
+        item = ItemComparison(label=question.text, comparison=comparison)
         if "control" in groups:
             item.did = statistics.difference_in_differences(
                 shares[("target", "before")], shares[("target", "after")], shares[("control", "before")], shares[("control", "after")]

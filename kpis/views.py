@@ -2,13 +2,14 @@
 re-renders its page with the bound form (what the user typed, and why it was refused)."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.forms import run_service
 from common.roles import EXECUTIVE, HR_MANAGER, has_role, role_required
 from kpis import selectors, services
 from kpis.forms import (
@@ -31,16 +32,7 @@ readers = role_required(HR_MANAGER, EXECUTIVE)
 editors = role_required(HR_MANAGER)
 
 
-def _run(form, call) -> bool:
-    """Validate the form and call the service; a service's refusal lands on the form."""
-    if not form.is_valid():
-        return False
-    try:
-        call(form.cleaned_data)
-    except ValidationError as exc:
-        form.add_error(None, exc)
-        return False
-    return True
+_run = run_service
 
 
 def _status(*forms) -> int:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.forms import run_service
 from common.roles import EXECUTIVE, HR_MANAGER, role_required
 from programs import selectors, services
 from programs.forms import (
@@ -48,16 +49,7 @@ def _page(request, program, can_edit, template: str, context: dict, status: int 
     return render(request, template, context, status=status)
 
 
-def _run(form, call) -> bool:
-    """Validate the form and call the service; service errors land on the form's fields."""
-    if not form.is_valid():
-        return False
-    try:
-        call(form.cleaned_data)
-    except ValidationError as exc:
-        form.add_error(None, exc)
-        return False
-    return True
+_run = run_service
 
 
 # ---------------------------------------------------------------------------------------------
