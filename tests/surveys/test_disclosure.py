@@ -346,7 +346,10 @@ def organisations(draw):
     years = [draw(st.sampled_from([2025, 2022, 2018, 2010])) for _ in range(total)]
     answers = [draw(st.booleans()) for _ in range(total)]
     optional = [draw(st.booleans()) for _ in range(total)]
-    segments = [draw(st.lists(st.integers(0, total - 1), min_size=T, max_size=total, unique=True)) for _ in range(draw(st.integers(0, 3)))]
+    # A segment has at least T members (a smaller one could never be asked for), so an
+    # organisation smaller than T has none.
+    n_segments = draw(st.integers(0, 3)) if total >= T else 0
+    segments = [draw(st.lists(st.integers(0, total - 1), min_size=T, max_size=total, unique=True)) for _ in range(n_segments)]
     steps = draw(st.lists(st.integers(1, total), max_size=3))
     order = draw(st.permutations(DIMENSIONS))
     return {
