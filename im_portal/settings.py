@@ -191,6 +191,7 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="IM Portal <im-portal@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+COMPANY_NAME = env.str("COMPANY_NAME", default="IM Portal")  # on the board report
 
 # Celery: Redis as broker and result backend; the beat schedule lives in the database.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
