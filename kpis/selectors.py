@@ -184,19 +184,6 @@ class KpiPage:
     def status_label(self) -> str:
         return str(STATUS_LABELS.get(self.status, ""))
 
-    @property
-    def chart(self) -> dict:
-        """What the history chart draws (numbers as floats; labels already localised)."""
-        return {
-            "labels": [row.short_label for row in self.history],
-            "values": [float(row.measurement.value) for row in self.history],
-            "baseline": float(self.baseline.value) if self.baseline else None,
-            "target": float(self.target.value) if self.target else None,
-            "series": str(self.kpi.name),
-            "baseline_label": _("Baseline"),
-            "target_label": _("Target"),
-        }
-
 
 def kpi_get(*, code: str) -> Kpi | None:
     return Kpi.objects.select_related("owner").filter(code=code).first()
@@ -267,18 +254,6 @@ class CorrelationResult:
     @property
     def reading(self) -> str:
         return self.result.reading(_("department-months"))
-
-    @property
-    def chart_id(self) -> str:
-        return f"points-{self.row.pk}"
-
-    @property
-    def chart(self) -> dict:
-        return {
-            "points": [{"x": p.x, "y": p.y, "label": f"{p.department}, {p.period}"} for p in self.points],
-            "x_label": str(self.row.x.name),
-            "y_label": str(self.row.y.name),
-        }
 
 
 def correlations() -> list[CorrelationResult]:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from common.forms import run_service
 from common.roles import EXECUTIVE, HR_MANAGER, has_role, role_required
-from kpis import selectors, services
+from kpis import charts, selectors, services
 from kpis.forms import (
     BaselineForm,
     KpiForm,
@@ -77,7 +77,7 @@ def _kpi(code: str):
 
 def _render_detail(request, kpi, scope="", **bound):
     page = selectors.kpi_page(kpi=kpi, scope=scope or request.GET.get("scope", ""))
-    context = {"page": page, "kpi": kpi, "can_edit": has_role(request.user, HR_MANAGER)}
+    context = {"page": page, "kpi": kpi, "chart": charts.kpi_history(page), "can_edit": has_role(request.user, HR_MANAGER)}
     if context["can_edit"]:
         places = Places(page.departments, page.locations)
         initial = {"scope_key": page.scope}
@@ -205,7 +205,8 @@ def gate_delete(request, pk):
 
 @readers
 def correlation(request):
-    return render(request, "kpis/correlation.html", {"results": selectors.correlations()})
+    results = [(item, charts.correlation(item)) for item in selectors.correlations()]
+    return render(request, "kpis/correlation.html", {"results": results})
 
 
 @readers

@@ -272,9 +272,6 @@ def phase_detail(*, program: Program, number: int) -> dict:
 class AssessmentView:
     latest: SelfAssessment | None
     previous: SelfAssessment | None
-    labels: list[str]
-    latest_scores: list[int]
-    previous_scores: list[int]
     rows: list[tuple[str, object, object]]
     history: list[SelfAssessment]
 
@@ -292,9 +289,6 @@ def self_assessments(*, program: Program) -> AssessmentView:
     return AssessmentView(
         latest=latest,
         previous=previous,
-        labels=labels,
-        latest_scores=[latest_map[p].score if p in latest_map else 0 for p in Pillar.values],
-        previous_scores=[previous_map[p].score if p in previous_map else 0 for p in Pillar.values],
         rows=[(label, latest_map.get(p), previous_map.get(p)) for p, label in zip(Pillar.values, labels, strict=True)],
         history=history,
     )

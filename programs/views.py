@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from common.forms import run_service
 from common.roles import EXECUTIVE, HR_MANAGER, role_required
-from programs import selectors, services
+from programs import charts, selectors, services
 from programs.forms import (
     ActivityForm,
     CatalogueEntryForm,
@@ -451,8 +451,10 @@ def phase_reopen(request, pk, number):
 
 
 def _render_assessment(request, program, can_edit, form=None):
+    view = selectors.self_assessments(program=program)
     context = {
-        "view": selectors.self_assessments(program=program),
+        "view": view,
+        "chart": charts.pillars(view) if view.latest else None,
         "form": form or SelfAssessmentForm(initial={"assessed_on": timezone.localdate()}),
     }
     return _page(request, program, can_edit, "programs/assessment.html", context, 400 if form is not None and form.errors else 200)

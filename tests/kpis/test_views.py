@@ -190,13 +190,15 @@ def test_kpi_page_shows_history_baseline_target_and_progress_of_the_goal(client,
     client.force_login(executive)
     response = client.get(reverse("kpis:detail", args=["absenteeism-rate"]))
     page = response.content.decode()
-    assert 'id="kpi-history"' in page and 'id="kpi-chart-data"' in page
+    assert 'id="kpi-history"' in page and 'id="kpi-history-spec"' in page
     table = page[page.index('id="kpi-history-table"') :].split("</table>")[0]
     assert "January 2026" in table and "February 2026" in table and "5.5\u00a0%" in table and "Entered" in table.title()
     assert "Healthy teams" in page
     assert "Progress from baseline to target: 25\u00a0%" in page
-    chart = response.context["page"].chart
-    assert chart["values"] == [6.0, 5.5] and chart["baseline"] == 6.0 and chart["target"] == 4.0
+    chart = response.context["chart"]
+    assert [point["y"] for point in chart["data"]["values"]] == [6.0, 5.5]
+    rules = {layer["data"]["values"][0]["label"]: layer["data"]["values"][0]["value"] for layer in chart["layer"][1:]}
+    assert rules == {"Baseline": 6.0, "Target": 4.0}
 
 
 def test_kpi_page_progress_in_german(client, executive, absenteeism):
@@ -213,7 +215,7 @@ def test_kpi_page_offers_each_scope_with_values_and_shows_one(client, executive,
     response = client.get(reverse("kpis:detail", args=["absenteeism-rate"]), {"scope": f"department-{sales.pk}"})
     keys = [option.key for option in response.context["page"].scopes]
     assert keys == ["company", f"department-{sales.pk}"]  # IT has no value
-    assert response.context["page"].chart["values"] == [7.25]
+    assert [point["y"] for point in response.context["chart"]["data"]["values"]] == [7.25]
     assert "7.25\u00a0%" in response.content.decode()
     # An unknown scope falls back to the whole company.
     response = client.get(reverse("kpis:detail", args=["absenteeism-rate"]), {"scope": "department-999999"})
@@ -393,9 +395,15 @@ def test_correlation_page_shows_coefficients_reading_and_department_names(client
     client.force_login(executive)
     response = client.get(reverse("kpis:correlation"))
     page = response.content.decode()
-    assert 'class="kpi-scatter"' in page and "Sales" in page and "IT" in page
+    assert "Sales" in page and "IT" in page
     assert "not causation" in page and "independent samples" in page
-    results = response.context["results"]
+    results = [item for item, _chart in response.context["results"]]
+    same_month = response.context["results"][0][1]
+    assert f'id="scatter-{results[0].row.pk}-spec"' in page
+    # one dot per department and month, coloured by department, named in the tooltip
+    assert len(same_month["data"]["values"]) == 12 and same_month["encoding"]["color"]["field"] == "department"
+    assert {row["department"] for row in same_month["data"]["values"]} == {"Sales", "IT"}
+    assert [t["title"] for t in same_month["encoding"]["tooltip"][:2]] == ["Department", "Month"]
     assert [r.result.n for r in results] == [12, 2]
     assert escape(results[0].reading) in page and "Strong positive relationship" in results[0].reading
     assert results[1].result.enough is False

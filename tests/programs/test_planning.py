@@ -178,10 +178,10 @@ def test_self_assessment_is_repeatable_and_charted_beside_the_previous(owner_cli
         assert owner_client.post(url, data).status_code == 302
     assert SelfAssessment.objects.filter(program=program).count() == 2
     page = owner_client.get(reverse("programs:assessment", args=[program.pk])).content.decode()
-    assert "chart.umd.min.js" in page and "cdn" not in page.lower()
-    latest = json.loads(page.split('id="radar-latest" type="application/json">')[1].split("</script>")[0])
-    previous = json.loads(page.split('id="radar-previous" type="application/json">')[1].split("</script>")[0])
-    assert latest == [4] * 6 and previous == [2] * 6
+    assert "vendor/vega/vega-embed.min.js" in page and "cdn" not in page.lower()
+    spec = json.loads(page.split('id="pillar-chart-spec" type="application/json">')[1].split("</script>")[0])
+    scores = [(row["series"], row["value"]) for row in spec["data"]["values"]]
+    assert scores == [("Latest (06/01/2026)", 4), ("Previous (02/01/2026)", 2)] * 6
 
 
 def test_self_assessment_needs_every_pillar(owner_client, program):
