@@ -24,9 +24,11 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.db import IntegrityError, transaction
+from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from openpyxl.utils.exceptions import InvalidFileException
@@ -40,6 +42,7 @@ REPORT_ROW_LIMIT = 1000  # rows of each kind listed in a report; the counts alwa
 MESSAGES = {
     "unreadable": _("The file could not be read. Upload a CSV file (UTF-8 or Windows-1252) or an XLSX workbook."),
     "empty_file": _("The file has no header row. The first row must name the columns, as in the template."),
+    "no_rows": _("The file has no data rows."),
     "missing_column": _("The column “%(column)s” is missing. The first row must name the columns, as in the template."),
     "missing_value": _("%(column)s is empty."),
     "too_long": _("%(column)s is longer than %(max)s characters."),
@@ -50,6 +53,16 @@ MESSAGES = {
 def reason(code: str, /, **params) -> dict:
     """A reason as stored in a report: a message code and its parameters as text."""
     return {"code": code, "params": {k: str(v) for k, v in params.items()}}
+
+
+def raw_value(value):
+    """A field's value as a report keeps it (JSON), unformatted: numbers stay numbers (a Decimal
+    as its digits, so nothing is rounded), dates become ISO text; shown by ``display_value``."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
 
 
 # --- Reading ------------------------------------------------------------------------------
@@ -238,9 +251,13 @@ class ImportResult:
     def has_errors(self) -> bool:
         return bool(self.errors or self.file_errors)
 
-    def record(self, row: int, key: str, status: str, *, reasons=None, changes=None) -> None:
+    def record(self, row: int, key, status: str, *, reasons=None, changes=None) -> None:
         """Count a row as created, updated, unchanged (or list an error row, counted in pass 1),
-        and list it in the report while fewer than REPORT_ROW_LIMIT of its kind are."""
+        and list it in the report while fewer than REPORT_ROW_LIMIT of its kind are.
+
+        ``key`` names the row: text, or anything JSON the spec's ``display_keys`` understands.
+        ``changes``: changed fields, each a name or a (name, old value, new value) triple; the
+        report keeps the names in "changes" and the raw values in "values" ({name: [old, new]})."""
         if status in ("created", "updated", "unchanged"):
             setattr(self, status, getattr(self, status) + 1)
         kind = "error" if status == "error" else "other"
@@ -252,7 +269,10 @@ class ImportResult:
         if reasons:
             entry["reasons"] = reasons
         if changes:
-            entry["changes"] = changes
+            entry["changes"] = [change if isinstance(change, str) else change[0] for change in changes]
+            values = {change[0]: [raw_value(change[1]), raw_value(change[2])] for change in changes if not isinstance(change, str)}
+            if values:
+                entry["values"] = values
         self.rows.append(entry)
 
     def report(self) -> dict:
@@ -281,8 +301,9 @@ class ImportSpec:
     max_lengths: ClassVar[dict[str, int]] = {}
     # (column, meaning, example) for the start page and the template.
     column_help: ClassVar[list[tuple[str, Any, str]]] = []
-    template_rows: ClassVar[list[list[str]]] = []
-    template_title: ClassVar[str] = "import"
+    # Example rows; numbers and dates as such (XLSX keeps their type, CSV writes them as text).
+    template_rows: ClassVar[list[list]] = []
+    template_title: ClassVar[str] = "import"  # the XLSX sheet's name, the same in every language
     messages: ClassVar[dict] = {}  # the spec's own reason codes; the generic MESSAGES are added
     field_labels: ClassVar[dict] = {}  # names in a report row's "changes", for display
     key_column: ClassVar[str] = ""  # the column that names a row in the report (e.g. employee_number)
@@ -336,24 +357,58 @@ class ImportSpec:
 
     @classmethod
     def template_csv(cls) -> bytes:
-        return exports.csv_text([cls.columns(), *cls.template_rows], delimiter=";").encode("utf-8-sig")
+        """Semicolons and decimal commas, as German Excel reads and saves CSV."""
+        rows = [[_csv_cell(value) for value in row] for row in cls.template_rows]
+        return exports.csv_text([cls.columns(), *rows], delimiter=";").encode("utf-8-sig")
 
     @classmethod
     def template_xlsx(cls) -> bytes:
         return exports.xlsx_bytes([cls.columns(), *cls.template_rows], title=cls.template_title)
 
     @classmethod
+    def display_value(cls, name: str, value) -> str:
+        """A raw value of a report's "values" (see ``raw_value``) in the reader's language."""
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, bool):
+            return gettext("yes") if value else gettext("no")
+        if isinstance(value, (int, float)):
+            return formats.number_format(value, use_l10n=True)
+        if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+            try:
+                return formats.date_format(date.fromisoformat(value), "SHORT_DATE_FORMAT")
+            except ValueError:
+                pass
+        return str(value)
+
+    @classmethod
+    def display_keys(cls, keys: list) -> list[str]:
+        """The keys of a report's rows as the reader sees them (one call for all rows, so a spec
+        can look names up in one query). Keys are stored as the spec recorded them."""
+        return ["" if key is None else str(key) for key in keys]
+
+    @classmethod
+    def change_text(cls, name: str, values: dict) -> str:
+        label = str(cls.field_labels.get(name, name))
+        if name not in values:
+            return label
+        old, new = values[name]
+        return f"{label} {cls.display_value(name, old)} \u2192 {cls.display_value(name, new)}"
+
+    @classmethod
     def report_for_display(cls, report: dict) -> dict:
-        """A stored report with every reason and changed field in the reader's language."""
+        """A stored report with every reason, key and changed field in the reader's language."""
+        entries = report.get("rows", [])
+        keys = cls.display_keys([entry.get(cls.key_column or "key", "") for entry in entries])
         rows = [
             {
                 "row": entry["row"],
-                "key": entry.get(cls.key_column or "key", ""),
+                "key": key,
                 "status": entry["status"],
                 "reasons": [cls.message_text(r) for r in entry.get("reasons", [])],
-                "changes": [str(cls.field_labels.get(name, name)) for name in entry.get("changes", [])],
+                "changes": [cls.change_text(name, entry.get("values", {})) for name in entry.get("changes", [])],
             }
-            for entry in report.get("rows", [])
+            for entry, key in zip(entries, keys, strict=True)
         ]
         return {
             "file_errors": [cls.message_text(r) for r in report.get("file_errors", [])],
@@ -361,6 +416,16 @@ class ImportSpec:
             "rows_truncated": report.get("rows_truncated", False),
             "file_format": report.get("file_format") or {},
         }
+
+
+def _csv_cell(value):
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (float, Decimal)):
+        return str(value).replace(".", ",")
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
 
 
 # --- The run ------------------------------------------------------------------------------
@@ -418,6 +483,9 @@ def _run_checked(spec: ImportSpec, open_binary: OpenBinary, file_format: FileFor
                 row_errors[number] = parsed.errors
     except UNREADABLE:  # a file that breaks half-way is as unreadable as one that breaks at once
         result.file_errors.append(reason("unreadable"))
+        return result
+    if not result.rows_total:
+        result.file_errors.append(reason("no_rows"))
         return result
     spec.check_across_rows(row_errors)
     result.errors = len(row_errors)

@@ -115,6 +115,27 @@ def test_an_empty_file_and_garbage_are_file_errors(db):
     assert [e["code"] for e in run(b"PK\x03\x04 no zip at all").file_errors] == ["unreadable"]
 
 
+def test_a_file_with_only_the_header_is_a_file_error(db):
+    for data in (content(), content(";", "")):
+        result = run(data, commit=True)
+        assert [e["code"] for e in result.file_errors] == ["no_rows"] and result.has_errors and not result.committed
+    with override("de"):
+        assert HeartbeatSpec.message_text(result.file_errors[0]) == "Die Datei enthält keine Datenzeilen."
+
+
+def test_a_change_keeps_old_and_new_raw_and_shows_them_in_the_readers_language(db):
+    entry_of = tabular.ImportResult(key_name="name")
+    entry_of.record(2, "celery", "updated", changes=[("count", 1234, 1250.5), ("on", False, True), "note"])
+    entry_of.record(3, "beat", "updated", changes=[("day", datetime(2026, 3, 1).date(), None)])
+    assert entry_of.rows[0]["changes"] == ["count", "on", "note"]
+    assert entry_of.rows[0]["values"] == {"count": [1234, 1250.5], "on": [False, True]}
+    assert entry_of.rows[1]["values"] == {"day": ["2026-03-01", None]}, "JSON: dates as ISO text"
+    with override("de"):
+        shown = HeartbeatSpec.report_for_display(entry_of.report())["rows"]
+        assert shown[0]["changes"] == ["count 1234 → 1250,5", "on nein → ja", "note"]
+        assert shown[1]["changes"] == ["day 01.03.2026 → —"]
+
+
 def test_each_row_error_is_reported_on_its_row_in_the_readers_language(db):
     result = run(content(GOOD[0], ";2026-03-01T09:00:00+00:00", "late;someday", "x" * 51 + ";2026-03-01T09:00:00+00:00"), commit=True)
     assert (result.errors, result.committed) == (3, False)
