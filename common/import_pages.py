@@ -5,14 +5,19 @@ page, the template download, the run page that htmx polls while a worker runs, a
 (``detail`` and ``commit`` take the run's pk, ``template`` takes "csv" or "xlsx").
 """
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from common.imports import TabularImport
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A run that has waited this long for a worker says so (the worker may only be busy).
+WORKER_PATIENCE = timedelta(minutes=1)
 
 
 def render_start(request, flow: TabularImport, *, form, runs, title, urls: dict, template: str = "common/import_start.html"):
@@ -34,7 +39,8 @@ def template_download(flow: TabularImport, kind: str, *, file_stem: str) -> Http
 def render_run(request, flow: TabularImport, pk: int, *, title, key_label, urls: dict, template: str = "common/import_run_detail.html"):
     run = get_object_or_404(flow.run_model.objects.select_related("created_by").defer("content"), pk=pk)
     report = flow.spec_class.report_for_display(run.report)
-    context = {"run": run, "report": report, "title": title, "key_label": key_label, "urls": urls}
+    waiting = run.in_progress and timezone.now() - run.modified > WORKER_PATIENCE
+    context = {"run": run, "report": report, "title": title, "key_label": key_label, "urls": urls, "worker_waiting": waiting}
     return render(request, template, context)
 
 

@@ -91,7 +91,7 @@ class TabularImport:
         if run.has_errors:
             raise ValidationError(_("Nothing can be written while any row has an error."))
         claimed = self.run_model.objects.filter(pk=run.pk, status=run.Status.PREVIEWED).update(
-            status=run.Status.COMMITTING, created_by=user
+            status=run.Status.COMMITTING, created_by=user, modified=timezone.now()
         )
         if not claimed:
             raise ValidationError(_("This import has already been committed."))
