@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.imports import TabularImport
@@ -110,18 +111,17 @@ class MeasurementSpec(ImportSpec):
             _("company, department or location (also Unternehmen, Abteilung, Standort); empty means the whole company."),
             "department",
         ),
-        ("department", _("The department's code, for the department scope."), "sales"),
+        ("department", _("The department's code, for the department scope; the org chart shows each department's code."), "sales"),
         ("location", _("The location's name, for the location scope."), ""),
         ("sample_size", _("How many people or cases the value is based on (optional)."), "42"),
     ]
     template_rows = [
-        ["absenteeism-rate", "2026-03", "4,5", "department", "sales", "", "42"],
-        ["revenue", "2026-03", "1.250.000", "company", "", "", ""],
+        ["absenteeism-rate", "2026-03", 4.5, "department", "sales", "", 42],
+        ["revenue", "2026-03", 1250000, "company", "", "", ""],
     ]
-    template_title = "kpi values"
     key_column = "kpi"
     run: MeasurementImportRun | None = None  # set by MeasurementImport; the values name it
-    field_labels = {"value": _("value"), "sample_size": _("sample size"), "origin": _("source (now imported)")}
+    field_labels = {"value": _("value"), "sample_size": _("sample size"), "origin": _("source")}
     messages = {
         "unknown_kpi": _("There is no KPI “%(value)s”. Use its code (e.g. absenteeism-rate) or its name as in the catalogue."),
         "computed_kpi": _("The values of “%(kpi)s” are computed by the portal and cannot be imported."),
@@ -167,8 +167,6 @@ class MeasurementSpec(ImportSpec):
                 parsed.errors.append(reason("invalid_sample_size", value=text))
             else:
                 parsed.sample_size = int(number)
-        if not parsed.errors:
-            parsed.label = f"{parsed.kpi.code} {parsed.period.key} {self._place_label(parsed)}"
         return parsed
 
     def _parse_kpi(self, row: TableRow, parsed: MeasurementRow) -> None:
@@ -229,12 +227,43 @@ class MeasurementSpec(ImportSpec):
             parsed.value = number.quantize(PLACES)
 
     @staticmethod
-    def _place_label(parsed: MeasurementRow) -> str:
+    def _key(parsed: MeasurementRow) -> dict:
+        """The row's key as the report keeps it: its parts, shown in the reader's language by
+        ``display_keys``."""
+        key = {"kpi": parsed.kpi.code, "period": parsed.period.key, "scope": str(parsed.scope)}
         if parsed.department is not None:
-            return parsed.department.code
+            key["department"] = parsed.department.code
         if parsed.location is not None:
-            return parsed.location.name
-        return Scope.COMPANY
+            key["location"] = parsed.location.name
+        return key
+
+    @classmethod
+    def display_keys(cls, keys: list) -> list[str]:
+        codes = {key["department"] for key in keys if isinstance(key, dict) and key.get("department")}
+        names = {d.code: d.name for d in Department.objects.filter(code__in=codes)} if codes else {}
+        texts = []
+        for key in keys:
+            if not isinstance(key, dict):  # an error row: the KPI as the file names it
+                texts.append(key or "")
+                continue
+            if key.get("department"):
+                place = names.get(key["department"], key["department"])
+            elif key.get("location"):
+                place = key["location"]
+            else:
+                place = gettext("Whole company")
+            texts.append(f"{key['kpi']} \u00b7 {key['period']} \u00b7 {place}")
+        return texts
+
+    @classmethod
+    def display_value(cls, name: str, value) -> str:
+        if name == "origin" and value in Measurement.Origin.values:
+            return str(Measurement.Origin(value).label)
+        if name in ("value", "sample_size") and value not in (None, ""):
+            number = Decimal(str(value))
+            number = number.quantize(Decimal(1)) if number == number.to_integral() else number.normalize()
+            return formats.number_format(number, use_l10n=True, force_grouping=abs(number) >= 10000)
+        return super().display_value(name, value)
 
     def check_row(self, parsed: MeasurementRow) -> None:
         if parsed.errors:
@@ -256,12 +285,13 @@ class MeasurementSpec(ImportSpec):
         new, changed = [], []
         for parsed in batch:
             current = existing.get(parsed.key)
+            key = self._key(parsed)
             if current is None:
                 new.append(self._measurement(parsed))
-                self.result.record(parsed.row, parsed.label, "created")
+                self.result.record(parsed.row, key, "created")
                 continue
             changes = [
-                name
+                (name, old, wanted)
                 for name, old, wanted in (
                     ("value", current.value, parsed.value),
                     ("sample_size", current.sample_size, parsed.sample_size),
@@ -270,9 +300,9 @@ class MeasurementSpec(ImportSpec):
                 if old != wanted
             ]
             if not changes:
-                self.result.record(parsed.row, parsed.label, "unchanged")
+                self.result.record(parsed.row, key, "unchanged")
                 continue
-            self.result.record(parsed.row, parsed.label, "updated", changes=changes)
+            self.result.record(parsed.row, key, "updated", changes=changes)
             changed.append(self._imported(current, parsed))
         if not writing:
             return

@@ -2,7 +2,7 @@
 row by row in a dry run and written all or nothing, through the shared tabular import."""
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -94,12 +94,27 @@ def test_a_dry_run_reports_and_writes_nothing(run_file, sales, hq):
     run = run_file(content(*ABSENTEEISM_AND_REVENUE))
     assert (run.rows_total, run.rows_created, run.rows_error, run.status) == (4, 4, 0, MeasurementImportRun.Status.PREVIEWED)
     assert [entry["kpi"] for entry in run.report["rows"]] == [
-        "absenteeism-rate 2026-03 company",
-        "absenteeism-rate 2026-03 sales",
-        "absenteeism-rate 2026-Q1 Headquarters",
-        "revenue 2026-03 company",
+        {"kpi": "absenteeism-rate", "period": "2026-03", "scope": "company"},
+        {"kpi": "absenteeism-rate", "period": "2026-03", "scope": "department", "department": "sales"},
+        {"kpi": "absenteeism-rate", "period": "2026-Q1", "scope": "location", "location": "Headquarters"},
+        {"kpi": "revenue", "period": "2026-03", "scope": "company"},
     ]
     assert not Measurement.objects.filter(kpi__code__in=["absenteeism-rate", "revenue"]).exists()
+
+
+def test_a_row_is_named_in_the_readers_language(run_file, sales, hq):
+    run = run_file(content(*ABSENTEEISM_AND_REVENUE, "nonsense;2026-03;1;;;;"))
+    keys = lambda: [entry["key"] for entry in MeasurementSpec.report_for_display(run.report)["rows"]]  # noqa: E731
+    with override("en"):
+        assert keys() == [
+            "absenteeism-rate · 2026-03 · Whole company",
+            "absenteeism-rate · 2026-03 · Sales",
+            "absenteeism-rate · 2026-Q1 · Headquarters",
+            "revenue · 2026-03 · Whole company",
+            "nonsense",
+        ]
+    with override("de"):
+        assert keys()[:2] == ["absenteeism-rate · 2026-03 · Gesamtes Unternehmen", "absenteeism-rate · 2026-03 · Vertrieb"]
 
 
 def test_a_commit_writes_every_row_as_imported(run_file, sales, hq):
@@ -197,6 +212,23 @@ def test_a_changed_value_is_updated_and_replaces_a_computed_one(run_file, hr_man
     assert stored("absenteeism-rate", "2026-03").value == Decimal("4.6")
 
 
+def test_an_updated_value_shows_old_and_new_in_the_readers_locale(run_file):
+    run_file(content("revenue;2026-03;1.250.000;;;;", "absenteeism-rate;2026-03;4,36;;;;"), commit=True)
+    rerun = run_file(content("revenue;2026-03;1.500.000,5;;;;", "absenteeism-rate;2026-03;4,6;;;;"))
+    assert rerun.report["rows"][1]["values"] == {"value": ["4.3600", "4.6000"]}, "raw numbers, formatted only for display"
+    changes = lambda: [entry["changes"] for entry in MeasurementSpec.report_for_display(rerun.report)["rows"]]  # noqa: E731
+    with override("en"):
+        assert changes() == [["value 1,250,000 → 1,500,000.5"], ["value 4.36 → 4.6"]]
+    with override("de"):
+        assert changes() == [["Wert 1.250.000 → 1.500.000,5"], ["Wert 4,36 → 4,6"]]
+
+
+def test_a_file_with_only_the_header_is_a_file_error(run_file):
+    run = run_file(content(), commit=True)
+    assert run.status != MeasurementImportRun.Status.COMMITTED and run.has_errors
+    assert MeasurementSpec.report_for_display(run.report)["file_errors"] == ["The file has no data rows."]
+
+
 def test_an_xlsx_file_is_read_like_csv(run_file, sales):
     workbook = Workbook()
     sheet = workbook.active
@@ -215,6 +247,16 @@ def test_the_templates_import_as_they_are(run_file, sales):
     for name, data in (("t.csv", MeasurementSpec.template_csv()), ("t.xlsx", MeasurementSpec.template_xlsx())):
         run = run_file(data, name=name)
         assert (run.rows_created, run.rows_error) == (2, 0), run.report
+    assert "absenteeism-rate;2026-03;4,5;department;sales;;42" in MeasurementSpec.template_csv().decode("utf-8-sig")
+
+
+def test_the_xlsx_template_keeps_numbers_as_numbers_on_a_neutral_sheet():
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(MeasurementSpec.template_xlsx())).worksheets[0]
+    assert sheet.title == "import"
+    assert [sheet["C2"].value, sheet["G2"].value, sheet["C3"].value] == [4.5, 42, 1250000]
+    assert sheet["C2"].data_type == "n" and sheet["A2"].data_type == "s"
 
 
 # --- what follows a commit -----------------------------------------------------------------
@@ -280,7 +322,7 @@ def test_an_hr_manager_uploads_checks_and_commits(client, hr_manager, sales, hq,
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("kpis:import_start"), {"file": upload})
     report = client.get(response["Location"]).content.decode()
-    assert "Commit the import" in report and "absenteeism-rate 2026-03 sales" in report
+    assert "Commit the import" in report and "absenteeism-rate · 2026-03 · Sales" in report
     assert not Measurement.objects.filter(kpi__code="revenue").exists()
     good = MeasurementImportRun.objects.order_by("-pk").first()
     with django_capture_on_commit_callbacks(execute=True):
@@ -297,6 +339,31 @@ def test_the_run_page_polls_while_a_worker_checks(client, hr_manager):
     client.force_login(hr_manager)
     html = client.get(reverse("kpis:import_run_detail", args=[run.pk])).content.decode()
     assert 'hx-trigger="every 2s"' in html and "Checking the file" in html
+
+
+def test_a_run_waiting_long_for_a_worker_says_so(client, hr_manager):
+    run = MEASUREMENT_IMPORT.create(file_name="values.csv", content=content("revenue;2026-03;1;;;;"), user=hr_manager)
+    client.force_login(hr_manager)
+    url = reverse("kpis:import_run_detail", args=[run.pk])
+    assert "Still waiting for the background worker" not in client.get(url).content.decode()
+    MeasurementImportRun.objects.filter(pk=run.pk).update(modified=run.modified - timedelta(seconds=90))
+    html = client.get(url).content.decode()
+    assert "Still waiting for the background worker" in html and 'hx-trigger="every 2s"' in html, "a hint, and it keeps polling"
+    assert 'id="import-failed"' not in html
+
+
+@pytest.mark.usefixtures("eager_celery")
+def test_a_file_without_rows_offers_no_commit_and_counts_its_error(client, hr_manager, django_capture_on_commit_callbacks):
+    client.force_login(hr_manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("kpis:import_start"), {"file": SimpleUploadedFile("values.csv", content())})
+    html = client.get(response["Location"]).content.decode()
+    assert "The file has no data rows." in html and "Commit the import" not in html
+    assert "1 file error" in html and "0 errors" not in html
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("kpis:import_start"), {"file": SimpleUploadedFile("values.txt", b"name;amount\nx;1\n")})
+    html = client.get(response["Location"]).content.decode()
+    assert "The column “kpi” is missing." in html and "3 file errors" in html and "0 errors" not in html
 
 
 def test_an_upload_that_is_no_table_file_is_refused(client, hr_manager):
