@@ -59,12 +59,12 @@ COLUMN_HELP = [
 
 TEMPLATE_EXAMPLE_ROWS = [
     [
-        "10001",
+        10001,
         "Anna",
         "Müller",
         "sales",
         "Headquarters Hamburg",
-        "2021-04-01",
+        date(2021, 4, 1),
         "anna.mueller@example.com",
         "de",
         "Sales",
@@ -75,7 +75,7 @@ TEMPLATE_EXAMPLE_ROWS = [
         "",
     ],
     [
-        "10002",
+        10002,
         "Ben",
         "Schmidt",
         "sales",
@@ -84,7 +84,7 @@ TEMPLATE_EXAMPLE_ROWS = [
         "ben.schmidt@example.com",
         "en",
         "Sales",
-        "10001",
+        10001,
         "ja",
         "",
         "",
@@ -272,7 +272,6 @@ class EmployeeImportSpec(ImportSpec):
     max_lengths = MAX_LENGTHS
     column_help = COLUMN_HELP
     template_rows = TEMPLATE_EXAMPLE_ROWS
-    template_title = "employees"
     messages = MESSAGES
     field_labels = FIELD_LABELS
     key_column = "employee_number"
@@ -355,10 +354,26 @@ class EmployeeImportSpec(ImportSpec):
             for offset, key in enumerate(self.new_locations, start=1):
                 self.locations[key] = -offset
         self.pending_managers: list[tuple[str, str | None]] = []
+        # What a report shows for the ids an employee points at (old -> new of a changed row).
+        self.shown = {
+            "department_id": {pk: code for code, pk in self.departments.items()},
+            "location_id": dict(Location.objects.values_list("pk", "name")),
+            "manager_id": {pk: number for number, pk in self.db_numbers.items()},
+        }
         self.employee_group = Group.objects.get_or_create(name=EMPLOYEE)[0] if writing else None
 
     def flush(self, batch: list[ParsedRow], writing: bool) -> None:
-        _flush(batch, self.result, self.departments, self.locations, self.db_numbers, self.pending_managers, writing, self.employee_group)
+        _flush(
+            batch,
+            self.result,
+            self.departments,
+            self.locations,
+            self.db_numbers,
+            self.pending_managers,
+            writing,
+            self.employee_group,
+            self.shown,
+        )
 
     def finish(self, writing: bool) -> None:
         if writing:
@@ -377,7 +392,7 @@ class EmployeeImportSpec(ImportSpec):
         }
 
 
-def _flush(batch, result, departments, locations, db_numbers, pending_managers, writing, employee_group) -> None:
+def _flush(batch, result, departments, locations, db_numbers, pending_managers, writing, employee_group, shown) -> None:
     """Compare one batch of valid rows with the database; when writing, create and update them."""
     User = get_user_model()
     existing = {e.employee_number: e for e in Employee.objects.filter(employee_number__in=[p.number for p in batch])}
@@ -421,13 +436,14 @@ def _flush(batch, result, departments, locations, db_numbers, pending_managers, 
                 changes.append("user_id")
                 needs_user.append((parsed, employee))
         if changes:
+            shown_changes = [_change(key, employee, parsed, desired, shown) for key in changes]  # before the new values are set
             for key in changes:
                 if key in desired:
                     setattr(employee, key, desired[key])
                     update_fields.add(key.removesuffix("_id"))
             employee.modified = now
             to_update.append(employee)
-            result.record(parsed.row, parsed.number, "updated", changes=[key.removesuffix("_id") for key in changes])
+            result.record(parsed.row, parsed.number, "updated", changes=shown_changes)
         else:
             result.record(parsed.row, parsed.number, "unchanged")
 
@@ -443,6 +459,19 @@ def _flush(batch, result, departments, locations, db_numbers, pending_managers, 
         created = Employee.objects.bulk_create([employee for _parsed, employee in to_create])
         for employee in created:
             db_numbers[employee.employee_number] = employee.pk
+
+
+def _change(key: str, employee: Employee, parsed: ParsedRow, desired: dict, shown: dict):
+    """A changed field for the report: its name and, where they say something, old and new."""
+    name = key.removesuffix("_id")
+    if key == "user_id":
+        return name
+    if key == "manager_id":
+        return name, shown[key].get(employee.manager_id), parsed.manager_number or None
+    old = getattr(employee, key)
+    if key in ("department_id", "location_id"):
+        return name, shown[key].get(old), parsed.values[name]
+    return name, old, desired[key]
 
 
 def _attach_users(needs_user, users, linked_user_ids, employee_group) -> None:

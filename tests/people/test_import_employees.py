@@ -9,7 +9,7 @@ from django.core.management import call_command
 from openpyxl import Workbook
 
 from common.roles import EMPLOYEE
-from people.hris_import import ImportOptions, message_text, run_import_atomically, template_csv, template_xlsx
+from people.hris_import import ImportOptions, message_text, report_for_display, run_import_atomically, template_csv, template_xlsx
 from people.models import Department, Employee, ImportRun, Location
 from tests.people.factories import DepartmentFactory, EmployeeFactory, LocationFactory
 
@@ -80,6 +80,27 @@ def test_changed_rows_are_reported_as_updated_with_the_fields(org):
     assert set(entry["changes"]) == {"department", "manager"}
     ben = Employee.objects.get(employee_number="1002")
     assert ben.department.code == "sales" and ben.manager is None
+    assert entry["values"] == {"department": ["it", "sales"], "manager": ["1001", None]}
+
+
+def test_changed_fields_show_old_and_new_in_the_readers_language(org):
+    run(csv_bytes(*GOOD), commit=True)
+    result = run(csv_bytes(GOOD[0], "1002,Ben,Schmitt,ben@example.com,it,Hamburg,16.09.2019,,1001,yes,IT"))
+    shown = report_for_display(result.report())
+    changes = next(row["changes"] for row in shown["rows"] if row["status"] == "updated")
+    assert changes == [
+        "last name Schmidt → Schmitt",
+        "customer-facing no → yes",
+        "hire date 09/15/2019 → 09/16/2019",
+        "location Field → Hamburg",
+    ]
+
+
+def test_a_file_with_only_the_header_marks_nobody_as_exited(org):
+    run(csv_bytes(*GOOD), commit=True)
+    result = run(csv_bytes(), commit=True, mark_absent_exited_on=date(2026, 1, 31))
+    assert [e["code"] for e in result.file_errors] == ["no_rows"] and not result.committed
+    assert not Employee.objects.filter(exit_date__isnull=False).exists()
 
 
 @pytest.mark.parametrize(

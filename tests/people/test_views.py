@@ -27,6 +27,7 @@ def test_org_chart_is_for_every_signed_in_user(client, employee, sales):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Key Accounts" in html and "Big customers." in html and "mailto:ka@x.example" in html
+    assert "<code" in html and ">key-accounts</code>" in html, "the code the imports ask for"
 
 
 def test_org_chart_asks_anonymous_visitors_to_sign_in(client, db):
@@ -365,7 +366,9 @@ def test_hr_manager_edits_what_the_org_chart_says(client, hr_manager, employee, 
     head = Employee.objects.get(user=employee)
     child = DepartmentFactory(code="key-accounts", parent=sales)
     login(client, hr_manager)
-    form = client.get(reverse("people:department_edit", args=[sales.pk])).context["form"]
+    page = client.get(reverse("people:department_edit", args=[sales.pk]))
+    assert "<code>sales</code>" in page.content.decode(), "the department's code, as the imports name it"
+    form = page.context["form"]
     assert child not in form.fields["parent"].queryset and sales not in form.fields["parent"].queryset, "no cycles on offer"
     response = client.post(
         reverse("people:department_edit", args=[sales.pk]),
