@@ -112,7 +112,9 @@ def _spec(description: str, **body) -> dict:
             "font": "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",
             "view": {"stroke": None},
             "axis": {"labelFontSize": 12, "titleFontSize": 12, "labelColor": TEXT, "titleColor": TEXT, "gridColor": "#e9ecef"},
-            "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom", "labelLimit": 260},
+            # A legend at the bottom lays its entries in one row that never wraps: on a phone it
+            # ran out of the chart, so entries go in columns (two by default, see the builders).
+            "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom", "labelLimit": 150, "columns": 2},
             "range": {"category": PALETTE},
         },
         **body,
@@ -298,7 +300,9 @@ def bars(
     value_scale: dict = {"zero": True}
     if domain is not None:
         value_scale = {"domain": [float(domain[0]), float(domain[1])], "nice": False}
-    value_axis: dict = {"format": value_format, "grid": True}
+    # The title ends at the axis' right end and runs left over the labels: centred on a
+    # narrow phone plot it was cut off on the right.
+    value_axis: dict = {"format": value_format, "grid": True, "titleAnchor": "end"}
     if tick_step is not None and domain is not None:
         first, last = float(domain[0]), float(domain[1])
         value_axis["values"] = [first + i * tick_step for i in range(int((last - first) / tick_step) + 1)]
@@ -318,6 +322,7 @@ def bars(
             "field": "series",
             "type": "nominal",
             "title": series_title or None,
+            "legend": {"columns": 1, "labelLimit": 300},
             "scale": {"domain": series, "range": [BLUE, ORANGE, GREEN, VERMILLION, SKY_BLUE, PURPLE][: max(1, len(series))]},
         },
         "tooltip": [
