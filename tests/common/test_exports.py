@@ -64,4 +64,5 @@ def test_the_import_template_is_unchanged_by_the_rule():
     from people.hris_import import COLUMNS, TEMPLATE_EXAMPLE_ROWS, template_csv
 
     rows = list(csv.reader(io.StringIO(template_csv().decode("utf-8-sig")), delimiter=";"))
-    assert rows == [list(COLUMNS), *[list(row) for row in TEMPLATE_EXAMPLE_ROWS]]
+    as_text = [[value.isoformat() if hasattr(value, "isoformat") else str(value) for value in row] for row in TEMPLATE_EXAMPLE_ROWS]
+    assert rows == [list(COLUMNS), *as_text], "example numbers and dates are written as plain text"
