@@ -15,7 +15,7 @@ NAV_ITEMS = [
     ("people:segment_list", _("Segments"), {HR_MANAGER, EXECUTIVE}),
     ("people:import_start", _("HRIS import"), {HR_MANAGER}),
     ("programs:list", _("Programs"), {HR_MANAGER, EXECUTIVE}),
-    ("surveys:index", _("Surveys"), {HR_MANAGER}),
+    ("surveys:index", _("Surveys"), {HR_MANAGER, EXECUTIVE}),
     ("surveys:ideas", _("Ideas board"), {HR_MANAGER, EXECUTIVE, EMPLOYEE}),
     ("kpis:catalogue", _("KPI catalogue"), {HR_MANAGER, EXECUTIVE}),
     ("kpis:correlation", _("Engagement and customers"), {HR_MANAGER, EXECUTIVE}),

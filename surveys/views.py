@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from common import exports
 from common.ratelimits import ratelimit
-from common.roles import EMPLOYEE, HR_MANAGER, has_role, role_required
+from common.roles import EMPLOYEE, EXECUTIVE, HR_MANAGER, has_role, role_required
 from surveys import figures, selectors, services
 from surveys.forms import (
     AnswerForm,
@@ -27,6 +27,10 @@ from surveys.forms import (
     WaveForm,
 )
 from surveys.models import FeedbackLink, Idea, Invitation, PulseSchedule, SurveyTemplate, TemplateItem, Wave
+
+# Executives read every result page, heatmap, trend and export, through the same rules; only
+# HR managers build, open, refresh and close surveys.
+readers = role_required(HR_MANAGER, EXECUTIVE)
 
 
 def token_rate(group, request) -> str:
@@ -49,12 +53,13 @@ def _messages_error(request, error: ValidationError) -> None:
 # --- HR: overview, bank, templates -----------------------------------------------------
 
 
-@role_required(HR_MANAGER)
+@readers
 def index(request):
     context = {
         "templates": selectors.templates_overview(),
         "waves": selectors.waves_overview()[:50],
         "schedules": PulseSchedule.objects.select_related("template"),
+        "can_edit": has_role(request.user, HR_MANAGER),
     }
     return render(request, "surveys/index.html", context)
 
@@ -159,10 +164,11 @@ def template_copy(request, pk):
     return redirect("surveys:template_detail", pk=copy.pk)
 
 
-@role_required(HR_MANAGER)
+@readers
 def template_trend(request, pk):
     template = get_object_or_404(SurveyTemplate, pk=pk)
-    return render(request, "surveys/template_trend.html", {"template": template, "trend": figures.template_trend(template=template)})
+    context = {"template": template, "trend": figures.template_trend(template=template), "can_edit": has_role(request.user, HR_MANAGER)}
+    return render(request, "surveys/template_trend.html", context)
 
 
 # --- HR: waves and results -------------------------------------------------------------
@@ -198,11 +204,12 @@ def schedule_create(request, pk):
     return render(request, "surveys/form_page.html", {"form": form, "title": _("Recurring pulse of %(name)s") % {"name": template.name}})
 
 
-@role_required(HR_MANAGER)
+@readers
 def wave_results(request, pk):
     wave = get_object_or_404(Wave.objects.select_related("template"), pk=pk)
     results = figures.wave_results(wave=wave, dimension=request.GET.get("by", "department"))
-    return render(request, "surveys/wave_results.html", {"wave": wave, "results": results})
+    can_edit = has_role(request.user, HR_MANAGER)
+    return render(request, "surveys/wave_results.html", {"wave": wave, "results": results, "can_edit": can_edit})
 
 
 @require_POST
@@ -225,7 +232,7 @@ def wave_rollup(request, pk):
     return redirect("surveys:wave_results", pk=pk)
 
 
-@role_required(HR_MANAGER)
+@readers
 def wave_export(request, pk, fmt):
     wave = get_object_or_404(Wave.objects.select_related("template"), pk=pk)
     rows = figures.results_table(wave=wave)
@@ -238,7 +245,7 @@ def wave_export(request, pk, fmt):
     return response
 
 
-@role_required(HR_MANAGER)
+@readers
 def internal_results(request, pk):
     wave = get_object_or_404(Wave.objects.select_related("template"), pk=pk)
     return render(request, "surveys/internal_results.html", {"wave": wave, "results": figures.internal_customer_results(wave=wave)})
