@@ -101,7 +101,7 @@ def value_field(label, required=True, help_text=""):
 class PeriodField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 20)
-        kwargs.setdefault("help_text", _("A month as 2026-03 or a quarter as 2026-Q1."))
+        kwargs.setdefault("help_text", _("A month as 2026-03 (or 03.2026) or a quarter as 2026-Q1."))
         super().__init__(**kwargs)
 
     def clean(self, value):
@@ -134,7 +134,11 @@ class BaselineForm(ScopedFormMixin, forms.Form):
     def __init__(self, *args, kpi: Kpi, places: Places, **kwargs):
         super().__init__(*args, prefix="baseline", **kwargs)
         self._setup_scope(places, kpi.scopes)
-        self.fields["from_wave"].queryset = closed_waves()
+        if kpi.frequency == Frequency.WAVE:
+            self.fields["from_wave"].queryset = closed_waves()
+        else:  # only survey KPIs have values per wave
+            del self.fields["from_wave"]
+            self.fields["value"].help_text = _("Type the baseline, or take it from a period below.")
 
     def clean(self):
         data = super().clean()

@@ -244,6 +244,7 @@ class Target(ScopedModel):
     progress = models.FloatField(_("progress from baseline to target (%)"), null=True, blank=True, editable=False)
     latest_value = models.DecimalField(_("latest value"), max_digits=16, decimal_places=4, null=True, blank=True, editable=False)
     latest_period = models.CharField(_("latest period"), max_length=20, blank=True, editable=False)
+    latest_label = models.CharField(_("latest period (as shown)"), max_length=200, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("target")

@@ -329,6 +329,7 @@ class ItemComparison:
     label: str
     is_index: bool = False
     hidden: bool = False
+    reason: str = ""  # why it is hidden, in the reader's language
     comparison: statistics.Comparison | None = None
     did: statistics.DifferenceInDifferences | None = None
 
@@ -364,12 +365,15 @@ def prepost(*, before: Wave, after: Wave, target_segment=None, control_segment=N
     if control_segment is not None:
         groups["control"] = group(control_segment)
 
+    hidden_because = {}
+
     def distributions(question) -> dict | None:
         found = {}
         for name, (dimension, key) in groups.items():
             for when, wave in (("before", before), ("after", after)):
                 counts = figures.group_distribution(wave=wave, dimension=dimension, key=key, question=question)
                 if counts is None:
+                    hidden_because[question.pk] = figures.group_hidden_reason(wave=wave, dimension=dimension, key=key, question=question)
                     return None
                 found[(name, when)] = counts
         return found
@@ -379,7 +383,7 @@ def prepost(*, before: Wave, after: Wave, target_segment=None, control_segment=N
     for question in common:
         found = distributions(question)
         if found is None:
-            items.append(ItemComparison(label=question.text, hidden=True))
+            items.append(ItemComparison(label=question.text, hidden=True, reason=hidden_because.get(question.pk, "")))
             continue
         shares = {k: _share(question.kind, v) for k, v in found.items()}
         if question.kind == QuestionKind.YES_NO:  # a share of "yes", compared like the index
@@ -404,6 +408,7 @@ def prepost(*, before: Wave, after: Wave, target_segment=None, control_segment=N
             index.did = statistics.difference_in_differences(tb, ta, index_parts[("control", "before")], index_parts[("control", "after")])
     else:
         index.hidden = True
+        index.reason = next(iter(hidden_because.values()), "")
     return PrePost(before=before, after=after, target_segment=target_segment, control_segment=control_segment, items=[index, *items])
 
 

@@ -486,18 +486,30 @@ def targets_evaluate() -> int:
     baselines = {(b.kpi_id, b.scope, b.department_id, b.location_id): b.value for b in Baseline.objects.all()}
     changed = 0
     for target in Target.objects.all():
-        latest = Measurement.objects.filter(kpi_id=target.kpi_id, **_scope_filter(target)).order_by("-period_end", "-computed_at").first()
+        latest = (
+            Measurement.objects.filter(kpi_id=target.kpi_id, **_scope_filter(target))
+            .select_related("wave")
+            .order_by("-period_end", "-computed_at")
+            .first()
+        )
         baseline = baselines.get((target.kpi_id, target.scope, target.department_id, target.location_id))
         share = goal_progress(baseline, target.value, latest.value if latest else None)
         fields = {
             "progress": None if share is None else round(100 * share, 1),
             "latest_value": latest.value if latest else None,
             "latest_period": latest.period if latest else "",
+            "latest_label": _period_label(latest) if latest else "",
         }
         if any(getattr(target, k) != v for k, v in fields.items()):
             Target.objects.filter(pk=target.pk).update(**fields)
             changed += 1
     return changed
+
+
+def _period_label(measurement: Measurement) -> str:
+    """A period as people name it, stored for pages in programs: the wave's title, or the
+    month or quarter key (2026-03, 2026-Q1), which reads the same in both languages."""
+    return measurement.wave.title[:200] if measurement.wave_id else measurement.period
 
 
 def plans_summarise() -> int:
@@ -637,8 +649,12 @@ def _points(x_values, y_values, months, lag) -> list:
 
 
 def measurement_enter(*, kpi: Kpi, period: Period, scope: str, department=None, location=None, value, actor) -> Measurement:
-    """A single value typed into the form; it replaces a computed value of the same period and
-    scope, and raises alerts like any new value."""
+    """A single value typed into the form, for KPIs whose values are imported or entered (the
+    portal computes the others); it raises alerts like any new value."""
+    if kpi.source != Source.IMPORTED:
+        raise ValidationError(_("The portal computes the values of this KPI; they cannot be typed in."))
+    if scope not in kpi.scopes:
+        raise ValidationError(_("This KPI is not measured for that scope."))
     with transaction.atomic():
         measurement, _created = Measurement.objects.update_or_create(
             kpi=kpi,

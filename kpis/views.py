@@ -121,7 +121,7 @@ def baseline_set(request, code):
         services.baseline_set(
             kpi=kpi,
             value=d["value"],
-            from_wave=d["from_wave"],
+            from_wave=d.get("from_wave"),
             from_period=d["from_period"],
             note=d["note"],
             actor=request.user,

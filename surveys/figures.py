@@ -1186,3 +1186,18 @@ def group_distribution(*, wave: Wave, dimension: str, key: str, question: Questi
     if not sums.n:
         return None
     return {int(value): count for value, count in sums.distribution.items() if count}
+
+
+def group_hidden_reason(*, wave: Wave, dimension: str, key: str, question: Question) -> str:
+    """Why ``group_distribution`` shows nothing for this group and question, in the reader's
+    language ("" when it is shown)."""
+    if wave.status != Wave.Status.CLOSED or not wave.results_batch:
+        return reason_text(AT_CLOSE if wave.status == Wave.Status.OPEN else PENDING)
+    decision = Ledger(wave).get("", Unit(dimension, key, wave.results_batch))
+    if decision is None:
+        return reason_text(SMALL)
+    if not decision.published:
+        return reason_text(decision.reason)
+    if not decision.shows(question_set("", question.pk)):
+        return reason_text(DIFFERENCING)
+    return ""

@@ -109,13 +109,16 @@ def test_hr_data_change_updates_the_value(hr_company):
     )
 
 
-def test_computed_values_never_overwrite_imported_ones(hr_company, hr_manager):
+def test_computed_values_never_overwrite_imported_ones(hr_manager):
+    # Customer satisfaction is imported, or computed from the portal's own feedback where
+    # nothing is imported: the imported value wins.
     march = periods.month(2026, 3)
-    headcount = Kpi.objects.get(code="headcount")
-    services.measurement_enter(kpi=headcount, period=march, scope=Scope.COMPANY, value=99, actor=hr_manager)
-    written = services.store_computed(services.hr_values(months=[march]))
-    assert written.skipped_manual == 1
-    assert value("headcount", "2026-03") == 99
+    kpi = Kpi.objects.get(code="customer-satisfaction")
+    services.measurement_enter(kpi=kpi, period=march, scope=Scope.COMPANY, value=70, actor=hr_manager)
+    computed = services.Value("customer-satisfaction", march, Scope.COMPANY, None, None, value=Decimal(55), sample_size=40)
+    written = services.store_computed([computed])
+    assert written.skipped_manual == 1 and written.created == 0
+    assert value("customer-satisfaction", "2026-03") == 70
 
 
 def test_revenue_per_employee_is_derived_from_revenue_and_headcount(hr_company, hr_manager):
@@ -308,3 +311,13 @@ def test_uncommitted_kpi_uploads_are_forgotten_by_a_beat_job():
     MeasurementImportRun.objects.filter(pk=run.pk).update(created=run.created - timedelta(days=3), status="previewed")
     import_runs_purge()
     assert MeasurementImportRun.objects.get(pk=run.pk).content in (b"", memoryview(b""))
+
+
+def test_computed_kpis_cannot_be_typed_in(hr_manager):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        services.measurement_enter(
+            kpi=Kpi.objects.get(code="engagement-index"), period=periods.month(2026, 3), scope=Scope.COMPANY, value=99, actor=hr_manager
+        )
+    assert not Measurement.objects.exists()
