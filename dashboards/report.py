@@ -25,7 +25,7 @@ from django.core.cache import cache
 from django.core.mail import EmailMessage
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from common.roles import EXECUTIVE
 from dashboards import charts as dashboard_charts
@@ -54,6 +54,54 @@ STATUS_COLOURS = {"on_track": 'rgb("#009E73")', "off_track": 'rgb("#D55E00")', "
 _MARKUP = set("\\#*_$@<>[]`~=-+/'\".:;{}()!?&%|^,")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+# xgettext cannot read texts inside f-strings: they are marked here so that makemessages finds
+# them (the code below translates them where they are used).
+TEXTS_IN_F_STRINGS = [
+    gettext_noop("Board report"),
+    gettext_noop("Reporting period"),
+    gettext_noop("Generated on"),
+    gettext_noop("Program"),
+    gettext_noop("Department"),
+    gettext_noop("Latest wave"),
+    gettext_noop("closed on %(date)s"),
+    gettext_noop("Headline KPIs"),
+    gettext_noop("KPI"),
+    gettext_noop("Latest"),
+    gettext_noop("Baseline"),
+    gettext_noop("Target"),
+    gettext_noop("Status"),
+    gettext_noop("Programs"),
+    gettext_noop("Engagement and customer satisfaction"),
+    gettext_noop("What to act on first"),
+    gettext_noop("Programs and phases"),
+    gettext_noop("%(met)s of %(total)s"),
+    gettext_noop("Phase"),
+    gettext_noop("Activities done"),
+    gettext_noop("Exit criteria met"),
+    gettext_noop("Overdue"),
+    gettext_noop("Pre/post measurement"),
+    gettext_noop("Goal"),
+    gettext_noop("by %(date)s"),
+    gettext_noop("Trend"),
+    gettext_noop("Engagement over the waves"),
+    gettext_noop("Wave"),
+    gettext_noop("Closed on"),
+    gettext_noop("Engagement index"),
+    gettext_noop("eNPS"),
+    gettext_noop("Participation"),
+    gettext_noop("“–”: not published, to protect respondents."),
+    gettext_noop("Latest wave by department"),
+    gettext_noop("Q%(n)s"),
+    gettext_noop("Share of favourable answers (eNPS: promoters minus detractors)."),
+    gettext_noop("“–”: hidden to protect respondents (%(why)s)."),
+    gettext_noop("Internal service"),
+    gettext_noop("Department (provider)"),
+    gettext_noop("Ratings"),
+    gettext_noop("Internal NPS"),
+    gettext_noop("items that go most with the outcome and score low come first"),
+    gettext_noop("impact"),
+]
 
 
 def escape(text) -> str:

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from common.roles import EMPLOYEE, EXECUTIVE, HR_MANAGER, role_required, user_roles
+from dashboards import charts, selectors
 from programs import selectors as program_selectors
 from programs import services as program_services
 from surveys.selectors import open_waves_for_user
@@ -24,12 +25,21 @@ def home(request):
 
 @role_required(HR_MANAGER)
 def hr_home(request):
-    return render(request, "dashboards/hr_home.html")
+    return render(request, "dashboards/hr_home.html", selectors.hr_cockpit(user=request.user))
 
 
-@role_required(EXECUTIVE)
+@role_required(EXECUTIVE, HR_MANAGER)
 def executive_dashboard(request):
-    context = {"program_phases": program_selectors.program_phase_overview(), "phase_labels": program_selectors.phase_labels()}
+    """Where programs stand and whether internal marketing works, within the filters."""
+    filters = selectors.filters_from(request.GET)
+    overview = selectors.executive_overview(filters=filters, waves=False)
+    context = {
+        "overview": overview,
+        "filters": filters,
+        "programs": selectors.program_choices(),
+        "departments": selectors.department_choices(),
+        "charts": charts.executive_charts(overview),
+    }
     return render(request, "dashboards/executive_dashboard.html", context)
 
 
@@ -37,5 +47,20 @@ def executive_dashboard(request):
 def employee_home(request):
     news = program_selectors.news_for_employee(user=request.user)
     program_services.news_seen(user=request.user, posts=news)  # what the communication-reach KPI counts
-    context = {"program_news": news, "open_waves": open_waves_for_user(user=request.user)}
+    context = {"program_news": news, "open_waves": open_waves_for_user(user=request.user), **selectors.employee_home(user=request.user)}
     return render(request, "dashboards/employee_home.html", context)
+
+
+@role_required(EXECUTIVE, HR_MANAGER)
+def executive_latest_wave(request):
+    """The dashboard's section on the latest wave (loaded by htmx, or opened on its own)."""
+    filters = selectors.filters_from(request.GET)
+    return render(request, "dashboards/_latest_wave.html", {"latest": selectors.latest_wave_section(filters=filters), "filters": filters})
+
+
+@role_required(EXECUTIVE, HR_MANAGER)
+def executive_internal(request):
+    """The dashboard's section on internal service (loaded by htmx, or opened on its own)."""
+    filters = selectors.filters_from(request.GET)
+    wave, internal = selectors.internal_section(filters=filters)
+    return render(request, "dashboards/_internal.html", {"internal_wave": wave, "internal": internal})

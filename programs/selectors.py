@@ -2,12 +2,13 @@
 by the number of programs/segments, never by the number of activities or findings."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Avg, Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.roles import EXECUTIVE, HR_MANAGER, has_role
@@ -439,3 +440,91 @@ def history_entries(records) -> list[HistoryEntry]:
         object_type = str(model._meta.verbose_name) if model is not None else record.target_model
         entries.append(HistoryEntry(record=record, object_type=object_type, changes=rows))
     return entries
+
+
+# ---------------------------------------------------------------------------------------------
+# dashboards
+
+
+@dataclass
+class PhaseStatus:
+    phase: Phase
+    criteria_total: int = 0
+    criteria_met: int = 0
+    overdue: int = 0
+    done: int = 0
+
+    @property
+    def criteria_open(self) -> int:
+        return self.criteria_total - self.criteria_met
+
+
+def dashboard_programs(*, program_id: int | None = None) -> list[tuple[ProgramRow, list[PhaseStatus]]]:
+    """Programs that are not archived (active ones first), or one, with each phase's progress,
+    exit criteria met (checklist items and KPI thresholds, which the kpis app stores and
+    programs reads through ``phase.kpi_gates``), done and overdue activities: six queries."""
+    rows = [r for r in program_list() if r.program.status != Program.Status.ARCHIVED]
+    rows.sort(key=lambda r: r.program.status != Program.Status.ACTIVE)
+    if program_id is not None:
+        rows = [r for r in rows if r.program.pk == program_id]
+    ids = [p.pk for r in rows for p in r.phases]
+    today = timezone.localdate()
+    open_states = [Activity.Status.DONE, Activity.Status.CANCELLED]
+    checklist = {
+        pk: (total, met)
+        for pk, total, met in Phase.objects.filter(pk__in=ids)
+        .annotate(total=Count("criteria"), met=Count("criteria", filter=Q(criteria__met=True)))
+        .values_list("pk", "total", "met")
+    }
+    gates = {
+        pk: (total, met)
+        for pk, total, met in Phase.objects.filter(pk__in=ids)
+        .annotate(total=Count("kpi_gates"), met=Count("kpi_gates", filter=Q(kpi_gates__met=True)))
+        .values_list("pk", "total", "met")
+    }
+    activities = {
+        pk: (overdue, done)
+        for pk, overdue, done in Phase.objects.filter(pk__in=ids)
+        .annotate(
+            overdue=Count("activities", filter=Q(activities__due_date__lt=today) & ~Q(activities__status__in=open_states)),
+            done=Count("activities", filter=Q(activities__status=Activity.Status.DONE)),
+        )
+        .values_list("pk", "overdue", "done")
+    }
+    out = []
+    for row in rows:
+        statuses = []
+        for phase in row.phases:
+            total, met = gates.get(phase.pk, (0, 0))
+            overdue, done = activities.get(phase.pk, (0, 0))
+            statuses.append(
+                PhaseStatus(
+                    phase=phase,
+                    criteria_total=checklist.get(phase.pk, (0, 0))[0] + total,
+                    criteria_met=checklist.get(phase.pk, (0, 0))[1] + met,
+                    overdue=overdue,
+                    done=done,
+                )
+            )
+        out.append((row, statuses))
+    return out
+
+
+def programs_for_owner(*, user) -> list[ProgramRow]:
+    """Programs the user owns (HR cockpit), not archived."""
+    return [r for r in program_list() if r.program.status != Program.Status.ARCHIVED and user.pk in {o.pk for o in r.program.owners.all()}]
+
+
+def activities_due(*, user=None, days: int = 14, limit: int = 10) -> dict:
+    """Next and overdue activities of active programs (the user's own programs when given)."""
+    today = timezone.localdate()
+    base = Activity.objects.filter(phase__program__status=Program.Status.ACTIVE).exclude(
+        status__in=[Activity.Status.DONE, Activity.Status.CANCELLED]
+    )
+    if user is not None:
+        base = base.filter(Q(owner=user) | Q(phase__program__owners=user)).distinct()
+    base = base.select_related("phase__program", "owner").order_by("due_date", "pk")
+    return {
+        "overdue": list(base.filter(due_date__lt=today)[:limit]),
+        "next": list(base.filter(due_date__gte=today, due_date__lte=today + timedelta(days=days))[:limit]),
+    }
