@@ -24,7 +24,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
     },
     "kpis: forget uncommitted import uploads": {"task": "kpis.tasks.import_runs_purge", "every": 6 * 3600},
     "people: forget uncommitted import uploads": {"task": "people.tasks.import_runs_purge", "every": 6 * 3600},
-    "dashboards: monthly board report": {"task": "dashboards.tasks.board_report_mail", "crontab": {"minute": "0", "hour": "6", "day_of_month": "1"}},
+    "dashboards: monthly board report": {
+        "task": "dashboards.tasks.board_report_mail",
+        "crontab": {"minute": "0", "hour": "6", "day_of_month": "1"},
+    },
 }
 
 MANAGED_PREFIX = "im: "

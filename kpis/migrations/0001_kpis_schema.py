@@ -7,258 +7,645 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('people', '0003_import_run_background_statuses'),
-        ('programs', '0003_news_reads'),
-        ('surveys', '0004_disclosure_control'),
+        ("people", "0003_import_run_background_statuses"),
+        ("programs", "0003_news_reads"),
+        ("surveys", "0004_disclosure_control"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ComputedWave',
+            name="ComputedWave",
             fields=[
-                ('wave', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='surveys.wave')),
-                ('results_batch', models.PositiveIntegerField()),
+                (
+                    "wave",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name="+", serialize=False, to="surveys.wave"
+                    ),
+                ),
+                ("results_batch", models.PositiveIntegerField()),
             ],
         ),
         migrations.CreateModel(
-            name='Kpi',
+            name="Kpi",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('modified', models.DateTimeField(auto_now=True, verbose_name='modified')),
-                ('code', models.SlugField(max_length=60, unique=True, verbose_name='code')),
-                ('name_en', models.CharField(max_length=160, verbose_name='name (English)')),
-                ('name_de', models.CharField(max_length=160, verbose_name='name (German)')),
-                ('description_en', models.TextField(blank=True, verbose_name='description (English)')),
-                ('description_de', models.TextField(blank=True, verbose_name='description (German)')),
-                ('category', models.CharField(choices=[('engagement', 'Engagement'), ('behavioural', 'Behaviour'), ('external', 'External impact')], max_length=12, verbose_name='category')),
-                ('unit', models.CharField(choices=[('percent', 'percent'), ('points', 'points (-100 to 100)'), ('count', 'count'), ('hours', 'hours'), ('eur', 'euro'), ('number', 'number')], max_length=8, verbose_name='unit')),
-                ('direction', models.CharField(choices=[('higher', 'higher is better'), ('lower', 'lower is better'), ('neutral', 'neither (context)')], default='higher', max_length=8, verbose_name='direction')),
-                ('frequency', models.CharField(choices=[('wave', 'per survey wave'), ('monthly', 'monthly'), ('quarterly', 'quarterly')], default='monthly', max_length=10, verbose_name='frequency')),
-                ('scopes', models.JSONField(default=list, help_text='Where the KPI exists: company, department, location.', verbose_name='scopes')),
-                ('source', models.CharField(choices=[('survey', 'computed from surveys'), ('hr', 'computed from HR data'), ('imported', 'imported or entered'), ('portal', 'computed from the portal (phase KPI)'), ('derived', 'derived from other KPIs')], default='imported', max_length=10, verbose_name='how values arrive')),
-                ('seeded', models.BooleanField(default=False, editable=False, verbose_name='from the catalogue')),
-                ('tolerance', models.DecimalField(blank=True, decimal_places=2, help_text="Alert when a new value is worse than the previous one by more than this (in the KPI's unit).", max_digits=12, null=True, verbose_name='alert tolerance')),
-                ('position', models.PositiveSmallIntegerField(default=100)),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_kpis', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created", models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name="created")),
+                ("modified", models.DateTimeField(auto_now=True, verbose_name="modified")),
+                ("code", models.SlugField(max_length=60, unique=True, verbose_name="code")),
+                ("name_en", models.CharField(max_length=160, verbose_name="name (English)")),
+                ("name_de", models.CharField(max_length=160, verbose_name="name (German)")),
+                ("description_en", models.TextField(blank=True, verbose_name="description (English)")),
+                ("description_de", models.TextField(blank=True, verbose_name="description (German)")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[("engagement", "Engagement"), ("behavioural", "Behaviour"), ("external", "External impact")],
+                        max_length=12,
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("percent", "percent"),
+                            ("points", "points (-100 to 100)"),
+                            ("count", "count"),
+                            ("hours", "hours"),
+                            ("eur", "euro"),
+                            ("number", "number"),
+                        ],
+                        max_length=8,
+                        verbose_name="unit",
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("higher", "higher is better"), ("lower", "lower is better"), ("neutral", "neither (context)")],
+                        default="higher",
+                        max_length=8,
+                        verbose_name="direction",
+                    ),
+                ),
+                (
+                    "frequency",
+                    models.CharField(
+                        choices=[("wave", "per survey wave"), ("monthly", "monthly"), ("quarterly", "quarterly")],
+                        default="monthly",
+                        max_length=10,
+                        verbose_name="frequency",
+                    ),
+                ),
+                (
+                    "scopes",
+                    models.JSONField(default=list, help_text="Where the KPI exists: company, department, location.", verbose_name="scopes"),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("survey", "computed from surveys"),
+                            ("hr", "computed from HR data"),
+                            ("imported", "imported or entered"),
+                            ("portal", "computed from the portal (phase KPI)"),
+                            ("derived", "derived from other KPIs"),
+                        ],
+                        default="imported",
+                        max_length=10,
+                        verbose_name="how values arrive",
+                    ),
+                ),
+                ("seeded", models.BooleanField(default=False, editable=False, verbose_name="from the catalogue")),
+                (
+                    "tolerance",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Alert when a new value is worse than the previous one by more than this (in the KPI's unit).",
+                        max_digits=12,
+                        null=True,
+                        verbose_name="alert tolerance",
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=100)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="owned_kpis",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'KPI',
-                'verbose_name_plural': 'KPIs',
-                'ordering': ['category', 'position', 'code'],
+                "verbose_name": "KPI",
+                "verbose_name_plural": "KPIs",
+                "ordering": ["category", "position", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Correlation',
+            name="Correlation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('lag', models.PositiveSmallIntegerField(default=0, help_text='periods by which x leads y')),
-                ('n', models.PositiveIntegerField(default=0)),
-                ('pearson_r', models.FloatField(null=True)),
-                ('pearson_p', models.FloatField(null=True)),
-                ('spearman_rho', models.FloatField(null=True)),
-                ('spearman_p', models.FloatField(null=True)),
-                ('points', models.JSONField(default=list)),
-                ('computed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('x', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='kpis.kpi')),
-                ('y', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='kpis.kpi')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("lag", models.PositiveSmallIntegerField(default=0, help_text="periods by which x leads y")),
+                ("n", models.PositiveIntegerField(default=0)),
+                ("pearson_r", models.FloatField(null=True)),
+                ("pearson_p", models.FloatField(null=True)),
+                ("spearman_rho", models.FloatField(null=True)),
+                ("spearman_p", models.FloatField(null=True)),
+                ("points", models.JSONField(default=list)),
+                ("computed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("x", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="kpis.kpi")),
+                ("y", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="kpis.kpi")),
             ],
         ),
         migrations.CreateModel(
-            name='Baseline',
+            name="Baseline",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(choices=[('company', 'company'), ('department', 'department'), ('location', 'location')], default='company', max_length=10, verbose_name='scope')),
-                ('value', models.DecimalField(decimal_places=4, max_digits=16, verbose_name='value')),
-                ('from_period', models.CharField(blank=True, max_length=20, verbose_name='from period')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('set_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='people.department', verbose_name='department')),
-                ('from_wave', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='surveys.wave', verbose_name='from pre-measurement wave')),
-                ('location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='people.location', verbose_name='location')),
-                ('set_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('kpi', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='baselines', to='kpis.kpi', verbose_name='KPI')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[("company", "company"), ("department", "department"), ("location", "location")],
+                        default="company",
+                        max_length=10,
+                        verbose_name="scope",
+                    ),
+                ),
+                ("value", models.DecimalField(decimal_places=4, max_digits=16, verbose_name="value")),
+                ("from_period", models.CharField(blank=True, max_length=20, verbose_name="from period")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
+                ("set_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="people.department",
+                        verbose_name="department",
+                    ),
+                ),
+                (
+                    "from_wave",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="surveys.wave",
+                        verbose_name="from pre-measurement wave",
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to="people.location", verbose_name="location"
+                    ),
+                ),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="baselines", to="kpis.kpi", verbose_name="KPI"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'baseline',
-                'verbose_name_plural': 'baselines',
+                "verbose_name": "baseline",
+                "verbose_name_plural": "baselines",
             },
         ),
         migrations.CreateModel(
-            name='Alert',
+            name="Alert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(choices=[('company', 'company'), ('department', 'department'), ('location', 'location')], default='company', max_length=10, verbose_name='scope')),
-                ('period', models.CharField(max_length=20, verbose_name='period')),
-                ('kind', models.CharField(choices=[('missed', 'misses its target'), ('worsened', 'worsened beyond the tolerance')], max_length=10, verbose_name='kind')),
-                ('value', models.DecimalField(decimal_places=4, max_digits=16, verbose_name='value')),
-                ('compared_with', models.DecimalField(decimal_places=4, max_digits=16, verbose_name='compared with')),
-                ('created', models.DateTimeField(default=django.utils.timezone.now, verbose_name='raised')),
-                ('mailed_at', models.DateTimeField(blank=True, null=True, verbose_name='mailed')),
-                ('seen_at', models.DateTimeField(blank=True, null=True, verbose_name='seen')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='people.department', verbose_name='department')),
-                ('location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='people.location', verbose_name='location')),
-                ('kpi', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='kpis.kpi', verbose_name='KPI')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[("company", "company"), ("department", "department"), ("location", "location")],
+                        default="company",
+                        max_length=10,
+                        verbose_name="scope",
+                    ),
+                ),
+                ("period", models.CharField(max_length=20, verbose_name="period")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("missed", "misses its target"), ("worsened", "worsened beyond the tolerance")],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("value", models.DecimalField(decimal_places=4, max_digits=16, verbose_name="value")),
+                ("compared_with", models.DecimalField(decimal_places=4, max_digits=16, verbose_name="compared with")),
+                ("created", models.DateTimeField(default=django.utils.timezone.now, verbose_name="raised")),
+                ("mailed_at", models.DateTimeField(blank=True, null=True, verbose_name="mailed")),
+                ("seen_at", models.DateTimeField(blank=True, null=True, verbose_name="seen")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="people.department",
+                        verbose_name="department",
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to="people.location", verbose_name="location"
+                    ),
+                ),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="alerts", to="kpis.kpi", verbose_name="KPI"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'KPI alert',
-                'verbose_name_plural': 'KPI alerts',
-                'ordering': ['-created', '-id'],
+                "verbose_name": "KPI alert",
+                "verbose_name_plural": "KPI alerts",
+                "ordering": ["-created", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Measurement',
+            name="Measurement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(choices=[('company', 'company'), ('department', 'department'), ('location', 'location')], default='company', max_length=10, verbose_name='scope')),
-                ('period', models.CharField(help_text='2026-03 (month), 2026-Q1 (quarter) or a survey wave.', max_length=20, verbose_name='period')),
-                ('period_start', models.DateField(verbose_name='period start')),
-                ('period_end', models.DateField(verbose_name='period end')),
-                ('value', models.DecimalField(decimal_places=4, max_digits=16, verbose_name='value')),
-                ('sample_size', models.PositiveIntegerField(blank=True, null=True, verbose_name='sample size')),
-                ('origin', models.CharField(choices=[('computed', 'computed'), ('imported', 'imported'), ('entered', 'entered')], max_length=10, verbose_name='source')),
-                ('computed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='computed at')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='people.department', verbose_name='department')),
-                ('entered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='entered by')),
-                ('kpi', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='measurements', to='kpis.kpi', verbose_name='KPI')),
-                ('location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='people.location', verbose_name='location')),
-                ('wave', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='surveys.wave', verbose_name='wave')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[("company", "company"), ("department", "department"), ("location", "location")],
+                        default="company",
+                        max_length=10,
+                        verbose_name="scope",
+                    ),
+                ),
+                (
+                    "period",
+                    models.CharField(
+                        help_text="2026-03 (month), 2026-Q1 (quarter) or a survey wave.", max_length=20, verbose_name="period"
+                    ),
+                ),
+                ("period_start", models.DateField(verbose_name="period start")),
+                ("period_end", models.DateField(verbose_name="period end")),
+                ("value", models.DecimalField(decimal_places=4, max_digits=16, verbose_name="value")),
+                ("sample_size", models.PositiveIntegerField(blank=True, null=True, verbose_name="sample size")),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[("computed", "computed"), ("imported", "imported"), ("entered", "entered")],
+                        max_length=10,
+                        verbose_name="source",
+                    ),
+                ),
+                ("computed_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="computed at")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="people.department",
+                        verbose_name="department",
+                    ),
+                ),
+                (
+                    "entered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="entered by",
+                    ),
+                ),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="measurements", to="kpis.kpi", verbose_name="KPI"
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to="people.location", verbose_name="location"
+                    ),
+                ),
+                (
+                    "wave",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="surveys.wave",
+                        verbose_name="wave",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'measurement',
-                'verbose_name_plural': 'measurements',
-                'ordering': ['kpi', 'period_start', 'period'],
+                "verbose_name": "measurement",
+                "verbose_name_plural": "measurements",
+                "ordering": ["kpi", "period_start", "period"],
             },
         ),
         migrations.CreateModel(
-            name='PhaseGate',
+            name="PhaseGate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(choices=[('company', 'company'), ('department', 'department'), ('location', 'location')], default='company', max_length=10, verbose_name='scope')),
-                ('comparison', models.CharField(choices=[('gte', 'at least'), ('lte', 'at most')], default='gte', max_length=3, verbose_name='comparison')),
-                ('threshold', models.DecimalField(decimal_places=4, max_digits=16, verbose_name='threshold')),
-                ('met', models.BooleanField(default=False, verbose_name='met')),
-                ('latest_value', models.DecimalField(blank=True, decimal_places=4, max_digits=16, null=True, verbose_name='latest value')),
-                ('latest_period', models.CharField(blank=True, max_length=20, verbose_name='latest period')),
-                ('evaluated_at', models.DateTimeField(blank=True, null=True)),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='people.department', verbose_name='department')),
-                ('kpi', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='gates', to='kpis.kpi', verbose_name='KPI')),
-                ('location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='people.location', verbose_name='location')),
-                ('phase', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='kpi_gates', to='programs.phase', verbose_name='phase')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[("company", "company"), ("department", "department"), ("location", "location")],
+                        default="company",
+                        max_length=10,
+                        verbose_name="scope",
+                    ),
+                ),
+                (
+                    "comparison",
+                    models.CharField(
+                        choices=[("gte", "at least"), ("lte", "at most")], default="gte", max_length=3, verbose_name="comparison"
+                    ),
+                ),
+                ("threshold", models.DecimalField(decimal_places=4, max_digits=16, verbose_name="threshold")),
+                ("met", models.BooleanField(default=False, verbose_name="met")),
+                ("latest_value", models.DecimalField(blank=True, decimal_places=4, max_digits=16, null=True, verbose_name="latest value")),
+                ("latest_period", models.CharField(blank=True, max_length=20, verbose_name="latest period")),
+                ("evaluated_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="people.department",
+                        verbose_name="department",
+                    ),
+                ),
+                (
+                    "kpi",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="gates", to="kpis.kpi", verbose_name="KPI"),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to="people.location", verbose_name="location"
+                    ),
+                ),
+                (
+                    "phase",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="kpi_gates", to="programs.phase", verbose_name="phase"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'KPI exit criterion',
-                'verbose_name_plural': 'KPI exit criteria',
-                'ordering': ['id'],
+                "verbose_name": "KPI exit criterion",
+                "verbose_name_plural": "KPI exit criteria",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='ProgramMeasurement',
+            name="ProgramMeasurement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('control_segment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='people.segment', verbose_name='control segment (not targeted)')),
-                ('post_wave', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='surveys.wave', verbose_name='post-measurement wave')),
-                ('pre_wave', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='surveys.wave', verbose_name='pre-measurement wave')),
-                ('program', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='measurement_plan', to='programs.program')),
-                ('target_segment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='people.segment', verbose_name='targeted segment')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "control_segment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="people.segment",
+                        verbose_name="control segment (not targeted)",
+                    ),
+                ),
+                (
+                    "post_wave",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="surveys.wave",
+                        verbose_name="post-measurement wave",
+                    ),
+                ),
+                (
+                    "pre_wave",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="surveys.wave",
+                        verbose_name="pre-measurement wave",
+                    ),
+                ),
+                (
+                    "program",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="measurement_plan", to="programs.program"
+                    ),
+                ),
+                (
+                    "target_segment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="people.segment",
+                        verbose_name="targeted segment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pre/post measurement',
-                'verbose_name_plural': 'pre/post measurements',
+                "verbose_name": "pre/post measurement",
+                "verbose_name_plural": "pre/post measurements",
             },
         ),
         migrations.CreateModel(
-            name='Target',
+            name="Target",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(choices=[('company', 'company'), ('department', 'department'), ('location', 'location')], default='company', max_length=10, verbose_name='scope')),
-                ('value', models.DecimalField(decimal_places=4, max_digits=16, verbose_name='target value')),
-                ('due_date', models.DateField(verbose_name='by')),
-                ('set_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='people.department', verbose_name='department')),
-                ('goal', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='kpi_targets', to='programs.goal', verbose_name='measures the goal')),
-                ('kpi', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='targets', to='kpis.kpi', verbose_name='KPI')),
-                ('location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='people.location', verbose_name='location')),
-                ('set_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[("company", "company"), ("department", "department"), ("location", "location")],
+                        default="company",
+                        max_length=10,
+                        verbose_name="scope",
+                    ),
+                ),
+                ("value", models.DecimalField(decimal_places=4, max_digits=16, verbose_name="target value")),
+                ("due_date", models.DateField(verbose_name="by")),
+                ("set_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="people.department",
+                        verbose_name="department",
+                    ),
+                ),
+                (
+                    "goal",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="kpi_targets",
+                        to="programs.goal",
+                        verbose_name="measures the goal",
+                    ),
+                ),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="targets", to="kpis.kpi", verbose_name="KPI"
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to="people.location", verbose_name="location"
+                    ),
+                ),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'target',
-                'verbose_name_plural': 'targets',
+                "verbose_name": "target",
+                "verbose_name_plural": "targets",
             },
         ),
         migrations.CreateModel(
-            name='Driver',
+            name="Driver",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('outcome', models.CharField(max_length=20)),
-                ('impact', models.FloatField(null=True)),
-                ('n', models.PositiveIntegerField(default=0)),
-                ('score', models.FloatField(null=True)),
-                ('rank', models.PositiveSmallIntegerField(default=0)),
-                ('priority', models.CharField(blank=True, max_length=20)),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='surveys.question')),
-                ('wave', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='surveys.wave')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("outcome", models.CharField(max_length=20)),
+                ("impact", models.FloatField(null=True)),
+                ("n", models.PositiveIntegerField(default=0)),
+                ("score", models.FloatField(null=True)),
+                ("rank", models.PositiveSmallIntegerField(default=0)),
+                ("priority", models.CharField(blank=True, max_length=20)),
+                ("question", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="surveys.question")),
+                ("wave", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="surveys.wave")),
             ],
             options={
-                'ordering': ['rank'],
-                'constraints': [models.UniqueConstraint(fields=('wave', 'outcome', 'question'), name='driver_once_per_wave_item')],
+                "ordering": ["rank"],
+                "constraints": [models.UniqueConstraint(fields=("wave", "outcome", "question"), name="driver_once_per_wave_item")],
             },
         ),
         migrations.AddConstraint(
-            model_name='kpi',
-            constraint=models.CheckConstraint(condition=models.Q(('tolerance__isnull', True), ('tolerance__gte', 0), _connector='OR'), name='kpi_tolerance_not_negative'),
+            model_name="kpi",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("tolerance__isnull", True), ("tolerance__gte", 0), _connector="OR"), name="kpi_tolerance_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='correlation',
-            constraint=models.UniqueConstraint(fields=('x', 'y', 'lag'), name='correlation_once_per_pair_lag'),
+            model_name="correlation",
+            constraint=models.UniqueConstraint(fields=("x", "y", "lag"), name="correlation_once_per_pair_lag"),
         ),
         migrations.AddConstraint(
-            model_name='baseline',
-            constraint=models.UniqueConstraint(fields=('kpi', 'scope', 'department', 'location'), name='baseline_once_per_scope', nulls_distinct=False),
+            model_name="baseline",
+            constraint=models.UniqueConstraint(
+                fields=("kpi", "scope", "department", "location"), name="baseline_once_per_scope", nulls_distinct=False
+            ),
         ),
         migrations.AddConstraint(
-            model_name='baseline',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('department__isnull', True), ('location__isnull', True), ('scope', 'company')), models.Q(('department__isnull', False), ('location__isnull', True), ('scope', 'department')), models.Q(('department__isnull', True), ('location__isnull', False), ('scope', 'location')), _connector='OR'), name='baseline_scope_consistent'),
+            model_name="baseline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("department__isnull", True), ("location__isnull", True), ("scope", "company")),
+                    models.Q(("department__isnull", False), ("location__isnull", True), ("scope", "department")),
+                    models.Q(("department__isnull", True), ("location__isnull", False), ("scope", "location")),
+                    _connector="OR",
+                ),
+                name="baseline_scope_consistent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alert',
-            constraint=models.UniqueConstraint(fields=('kpi', 'period', 'scope', 'department', 'location', 'kind'), name='alert_once', nulls_distinct=False),
+            model_name="alert",
+            constraint=models.UniqueConstraint(
+                fields=("kpi", "period", "scope", "department", "location", "kind"), name="alert_once", nulls_distinct=False
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alert',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('department__isnull', True), ('location__isnull', True), ('scope', 'company')), models.Q(('department__isnull', False), ('location__isnull', True), ('scope', 'department')), models.Q(('department__isnull', True), ('location__isnull', False), ('scope', 'location')), _connector='OR'), name='alert_scope_consistent'),
+            model_name="alert",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("department__isnull", True), ("location__isnull", True), ("scope", "company")),
+                    models.Q(("department__isnull", False), ("location__isnull", True), ("scope", "department")),
+                    models.Q(("department__isnull", True), ("location__isnull", False), ("scope", "location")),
+                    _connector="OR",
+                ),
+                name="alert_scope_consistent",
+            ),
         ),
         migrations.AddIndex(
-            model_name='measurement',
-            index=models.Index(fields=['kpi', 'scope', 'period_start'], name='kpis_measur_kpi_id_8625f8_idx'),
+            model_name="measurement",
+            index=models.Index(fields=["kpi", "scope", "period_start"], name="kpis_measur_kpi_id_8625f8_idx"),
         ),
         migrations.AddConstraint(
-            model_name='measurement',
-            constraint=models.UniqueConstraint(fields=('kpi', 'period', 'scope', 'department', 'location'), name='measurement_once_per_period_scope', nulls_distinct=False),
+            model_name="measurement",
+            constraint=models.UniqueConstraint(
+                fields=("kpi", "period", "scope", "department", "location"), name="measurement_once_per_period_scope", nulls_distinct=False
+            ),
         ),
         migrations.AddConstraint(
-            model_name='measurement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('department__isnull', True), ('location__isnull', True), ('scope', 'company')), models.Q(('department__isnull', False), ('location__isnull', True), ('scope', 'department')), models.Q(('department__isnull', True), ('location__isnull', False), ('scope', 'location')), _connector='OR'), name='measurement_scope_consistent'),
+            model_name="measurement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("department__isnull", True), ("location__isnull", True), ("scope", "company")),
+                    models.Q(("department__isnull", False), ("location__isnull", True), ("scope", "department")),
+                    models.Q(("department__isnull", True), ("location__isnull", False), ("scope", "location")),
+                    _connector="OR",
+                ),
+                name="measurement_scope_consistent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='measurement',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='measurement_period_ordered'),
+            model_name="measurement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period_end__gte", models.F("period_start"))), name="measurement_period_ordered"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='phasegate',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('department__isnull', True), ('location__isnull', True), ('scope', 'company')), models.Q(('department__isnull', False), ('location__isnull', True), ('scope', 'department')), models.Q(('department__isnull', True), ('location__isnull', False), ('scope', 'location')), _connector='OR'), name='phase_gate_scope_consistent'),
+            model_name="phasegate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("department__isnull", True), ("location__isnull", True), ("scope", "company")),
+                    models.Q(("department__isnull", False), ("location__isnull", True), ("scope", "department")),
+                    models.Q(("department__isnull", True), ("location__isnull", False), ("scope", "location")),
+                    _connector="OR",
+                ),
+                name="phase_gate_scope_consistent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.UniqueConstraint(fields=('kpi', 'scope', 'department', 'location'), name='target_once_per_scope', nulls_distinct=False),
+            model_name="target",
+            constraint=models.UniqueConstraint(
+                fields=("kpi", "scope", "department", "location"), name="target_once_per_scope", nulls_distinct=False
+            ),
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('department__isnull', True), ('location__isnull', True), ('scope', 'company')), models.Q(('department__isnull', False), ('location__isnull', True), ('scope', 'department')), models.Q(('department__isnull', True), ('location__isnull', False), ('scope', 'location')), _connector='OR'), name='target_scope_consistent'),
+            model_name="target",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("department__isnull", True), ("location__isnull", True), ("scope", "company")),
+                    models.Q(("department__isnull", False), ("location__isnull", True), ("scope", "department")),
+                    models.Q(("department__isnull", True), ("location__isnull", False), ("scope", "location")),
+                    _connector="OR",
+                ),
+                name="target_scope_consistent",
+            ),
         ),
     ]

@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kpis', '0003_measurement_imports'),
+        ("kpis", "0003_measurement_imports"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='programmeasurement',
-            name='summary',
+            model_name="programmeasurement",
+            name="summary",
             field=models.JSONField(blank=True, default=dict, editable=False),
         ),
         migrations.AddField(
-            model_name='target',
-            name='latest_period',
-            field=models.CharField(blank=True, editable=False, max_length=20, verbose_name='latest period'),
+            model_name="target",
+            name="latest_period",
+            field=models.CharField(blank=True, editable=False, max_length=20, verbose_name="latest period"),
         ),
         migrations.AddField(
-            model_name='target',
-            name='latest_value',
-            field=models.DecimalField(blank=True, decimal_places=4, editable=False, max_digits=16, null=True, verbose_name='latest value'),
+            model_name="target",
+            name="latest_value",
+            field=models.DecimalField(blank=True, decimal_places=4, editable=False, max_digits=16, null=True, verbose_name="latest value"),
         ),
         migrations.AddField(
-            model_name='target',
-            name='progress',
-            field=models.FloatField(blank=True, editable=False, null=True, verbose_name='progress from baseline to target (%)'),
+            model_name="target",
+            name="progress",
+            field=models.FloatField(blank=True, editable=False, null=True, verbose_name="progress from baseline to target (%)"),
         ),
     ]

@@ -7,25 +7,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0002_seed_focus_areas_and_instruments'),
+        ("programs", "0002_seed_focus_areas_and_instruments"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='NewsRead',
+            name="NewsRead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('read_on', models.DateField(default=django.utils.timezone.localdate)),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reads', to='programs.newspost')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("read_on", models.DateField(default=django.utils.timezone.localdate)),
+                ("post", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="reads", to="programs.newspost")),
+                ("user", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                'verbose_name': 'news read',
-                'verbose_name_plural': 'news reads',
-                'constraints': [models.UniqueConstraint(fields=('post', 'user'), name='news_read_once_per_user')],
+                "verbose_name": "news read",
+                "verbose_name_plural": "news reads",
+                "constraints": [models.UniqueConstraint(fields=("post", "user"), name="news_read_once_per_user")],
             },
         ),
     ]
