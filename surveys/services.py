@@ -350,9 +350,12 @@ def wave_close(*, wave: Wave) -> bool:
     """Close an open wave for good: its links die, the waiting ballots are counted, and the
     fixed publication plan of the disclosure-control layer runs (a closed wave never reopens;
     a database trigger refuses that, whoever tries)."""
-    if not Wave.objects.filter(pk=wave.pk, status=Wave.Status.OPEN).update(status=Wave.Status.CLOSED):
+    today = timezone.localdate()
+    # Closed early, a wave's window ends today, so its results and KPIs are dated when they were.
+    closes_on = min(wave.closes_on, today) if today >= wave.opens_on else wave.closes_on
+    if not Wave.objects.filter(pk=wave.pk, status=Wave.Status.OPEN).update(status=Wave.Status.CLOSED, closes_on=closes_on):
         return False
-    wave.status = Wave.Status.CLOSED
+    wave.status, wave.closes_on = Wave.Status.CLOSED, closes_on
     InvitationToken.objects.filter(invitation__wave=wave).delete()
     wave_count(wave=wave, final=True)
     transaction.on_commit(lambda pk=wave.pk: wave_closed.send(sender=Wave, wave_id=pk))

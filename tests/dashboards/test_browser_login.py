@@ -10,7 +10,7 @@ from tests.conftest import login
 pytestmark = pytest.mark.browser
 
 HOMES = [
-    ("hr.manager", "/hr/", "Internal-marketing programs", "Programme des internen Marketings"),
+    ("hr.manager", "/hr/", "My programs", "Meine Programme"),
     ("executive", "/dashboard/", "Executive dashboard", "Dashboard für die Geschäftsleitung"),
     ("employee", "/me/", "Open surveys", "Offene Umfragen"),
 ]
