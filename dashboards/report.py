@@ -58,6 +58,7 @@ _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 # xgettext cannot read texts inside f-strings: they are marked here so that makemessages finds
 # them (the code below translates them where they are used).
 TEXTS_IN_F_STRINGS = [
+    gettext_noop("Whole company: the department filter applies to the KPIs and the heatmap."),
     gettext_noop("Internal marketing"),
     gettext_noop("Board report"),
     gettext_noop("Reporting period"),
@@ -274,6 +275,8 @@ def _summary(doc: _Doc) -> list[str]:
         )
         out.append(f"== {escape(_('Latest wave'))}")
         out.append(f"{escape(latest.wave.title)} · {escape(_('closed on %(date)s') % {'date': _date(latest.wave.closes_on)})}")
+        if o.filters.department:
+            out.append(f"#muted[{escape(_('Whole company: the department filter applies to the KPIs and the heatmap.'))}]")
         out.append(f"#grid(columns: (1fr, 1fr, 1fr), gutter: 8pt, {cells})")
 
     out.append(f"== {escape(_('Headline KPIs'))}")
@@ -487,10 +490,9 @@ def _latest(doc: _Doc) -> list[str]:
             f"#table(columns: ({columns}), align: (x, y) => if x == 0 {{ left + horizon }} else {{ right + horizon }},\n"
             f"  table.header({', '.join(header)}),\n  " + ",\n  ".join(rows) + ")"
         )
-        legend = [f"+ {escape(q.question.text)}" for q in questions]
-        out.append(
-            f'#muted[{escape(_("Questions"))}:]\n#block[#set enum(numbering: "Q1"); #set text(size: 8.5pt)\n' + "\n".join(legend) + "\n]"
-        )
+        # The legend names each column exactly as its header does (Q1 / F1 in German).
+        legend = [f"- {escape(_('Q%(n)s') % {'n': i})}: {escape(q.question.text)}" for i, q in enumerate(questions, start=1)]
+        out.append(f"#muted[{escape(_('Questions'))}:]\n#block[#set text(size: 8.5pt)\n" + "\n".join(legend) + "\n]")
         out.append(f"#muted[{escape(_('Share of favourable answers (eNPS: promoters minus detractors).'))}]")
         if reasons:
             notes = "; ".join(f"{', '.join(dict.fromkeys(groups))}: {reason}" for reason, groups in reasons.items())

@@ -32,6 +32,7 @@ class Filters:
     period: Period | None = None
     department: Department | None = None
     errors: list[str] = field(default_factory=list)
+    program_has_waves: bool = False  # waves serve the program: only those are shown
 
     @property
     def any(self) -> bool:
@@ -58,6 +59,8 @@ def filters_from(params) -> Filters:
         )
         if filters.program is None:
             filters.errors.append(_("That program does not exist or is archived."))
+        else:
+            filters.program_has_waves = Wave.objects.filter(program=filters.program).exists()
     period = (params.get("period") or "").strip()
     if period:
         filters.period = periods.parse(period)
@@ -84,6 +87,7 @@ class LatestWave:
     results: figures.WaveResults
     rows: list[dict]  # heatmap rows shown (one department when filtered)
     notice: str = ""  # why a filtered department is not shown
+    hidden: list[tuple[str, str]] = field(default_factory=list)  # (group, why its "–" cells are hidden)
 
 
 @dataclass
@@ -110,7 +114,7 @@ class ExecutiveOverview:
 
 def _closed_waves(filters: Filters, kind: str):
     waves = Wave.objects.filter(status=Wave.Status.CLOSED, results_batch__gt=0, template__kind=kind).select_related("template")
-    if filters.program:
+    if filters.program and filters.program_has_waves:
         waves = waves.filter(program=filters.program)
     if filters.period:
         waves = waves.filter(closes_on__gte=filters.period.start, closes_on__lte=filters.period.end)
@@ -127,16 +131,22 @@ def _latest_wave(filters: Filters) -> LatestWave | None:
     if filters.department:
         group = next((g for g in results.groups if g.key == str(filters.department.pk)), None)
         if group is None:
-            notice = _("%(department)s has no published group in this wave (it is not recorded as a group of its own).") % {
-                "department": filters.department.name
-            }
+            notice = _(
+                "%(department)s is not shown: it has fewer people than the smallest group that may be shown, so its answers "
+                "count only in the whole company."
+            ) % {"department": filters.department.name}
             rows = []
         elif group.reason:
             notice = _("%(department)s is not shown: %(reason)s.") % {"department": filters.department.name, "reason": group.reason_label}
             rows = []
         else:
             rows = [r for r in rows if r["group"].key == group.key]
-    return LatestWave(wave=wave, results=results, rows=rows, notice=notice)
+    hidden = {}
+    for row in rows:
+        for cell in [row["engagement"], *(c for c, _style in row["cells"])]:
+            if cell.hidden:
+                hidden.setdefault(row["group"].label, cell.reason_label)
+    return LatestWave(wave=wave, results=results, rows=rows, notice=notice, hidden=list(hidden.items()))
 
 
 def _scatter() -> Scatter | None:

@@ -232,8 +232,8 @@ CATALOGUE = [
         "portal",
         "Management commitment",
         "Commitment des Managements",
-        "Share of managers who own a program activity due in the month or who signed in to the portal in the month.",
-        "Anteil der Führungskräfte, die eine im Monat fällige Programmaktivität verantworten oder sich im Monat im Portal angemeldet haben.",
+        "Share of managers (with a portal account) who own a program activity due in the month or who signed in to the portal in the month.",
+        "Anteil der Führungskräfte (mit Portalkonto), die eine im Monat fällige Programmaktivität verantworten oder sich im Monat im Portal angemeldet haben.",
     ),
     (
         "communication-reach",
@@ -245,8 +245,8 @@ CATALOGUE = [
         "portal",
         "Communication reach",
         "Reichweite der Kommunikation",
-        "Share of the employees of the programs' target segments who opened program news in the month.",
-        "Anteil der Mitarbeitenden der Zielsegmente, die im Monat Programmnachrichten geöffnet haben.",
+        "Share of the employees of the programs' target segments who saw program news in the month (months with news only).",
+        "Anteil der Mitarbeitenden der Zielsegmente, die im Monat Programmnachrichten gesehen haben (nur Monate mit Nachrichten).",
     ),
     (
         "knowhow-transfer",

@@ -44,7 +44,7 @@ from kpis.models import (
 from kpis.periods import Period
 from people.models import Employee, Segment
 from people.selectors import segment_employees
-from programs.models import Activity, NewsRead, Program, TargetSegment
+from programs.models import Activity, NewsPost, NewsRead, Program, TargetSegment
 from surveys import figures
 from surveys.models import CustomerFeedback, Dimension, FeedbackLink, Idea, QuestionCategory, QuestionKind, Wave
 
@@ -295,7 +295,9 @@ def phase_values(*, months: list[Period]) -> list[Value]:
     for period in months:
         employed = Employee.objects.filter(hire_date__lte=period.end).filter(Q(exit_date__isnull=True) | Q(exit_date__gte=period.end))
         headcount = employed.count()
-        managers = employed.filter(reports__in=employed).distinct()
+        # Only managers with a portal account can sign in or own an activity: without any, the
+        # KPI cannot be measured (no value rather than a misleading 0 %).
+        managers = employed.filter(reports__in=employed, user__isnull=False).distinct()
         manager_count = managers.count()
         if manager_count:
             owners = set(Activity.objects.filter(due_date__range=(period.start, period.end)).values_list("owner_id", flat=True))
@@ -305,7 +307,8 @@ def phase_values(*, months: list[Period]) -> list[Value]:
             values.append(
                 Value("management-commitment", period, *company, value=_decimal(100 * committed / manager_count), sample_size=manager_count)
             )
-        if segments:
+        # Reach is measured in months in which the programs had news to read.
+        if segments and NewsPost.objects.filter(program__status=Program.Status.ACTIVE, created__date__lte=period.end).exists():
             targeted = Employee.objects.none()
             for segment in Segment.objects.filter(pk__in=segments):
                 targeted = targeted | segment_employees(segment=segment)

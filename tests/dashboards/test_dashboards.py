@@ -67,7 +67,7 @@ def test_a_department_filter_never_shows_a_hidden_group(client, executive, compa
     legal = company["departments"][2]
     client.force_login(executive)
     section = client.get(reverse("executive_latest_wave"), {"department": legal.pk}).content.decode()
-    assert "Legal has no published group in this wave" in section
+    assert "Legal is not shown: it has fewer people than the smallest group that may be shown" in section
     assert "dashboard-heatmap" not in section
     shown = client.get(reverse("executive_latest_wave"), {"department": company["departments"][0].pk}).content.decode()
     assert "dashboard-heatmap" in shown and "Sales" in shown and "IT</th>" not in shown
