@@ -2,16 +2,16 @@
 
 Deterministic for a seed: every random choice comes from ``random.Random`` seeded from it, and
 rows are read back in a fixed order. Only the row keys of responses and answers are truly random
-(``uuid4``), as the anonymity rules ask. Data follows the storage rules of real answers
+(version-4 UUIDs from the OS), as the anonymity rules ask. Data follows the storage rules of real answers
 (DESIGN.md "Anonymity" 1-2): a response keeps the wave and a reporting snapshot (department,
 location, segment ids, tenure band; units below the threshold left out, as counting does), no
 time and no invitation; an invitation records only that it was used and on which day. Each wave's
 responses are written in shuffled order. Bulk paths only: PostgreSQL COPY through psycopg.
 """
 
+import os
 import random
 import time
-import uuid
 from collections import Counter
 from datetime import timedelta
 
@@ -99,6 +99,23 @@ def _copy(table: str, columns: tuple[str, ...], rows) -> int:
         if buffer:
             copy.write("\n".join(buffer) + "\n")
     return n
+
+
+def _copy_lines(table: str, columns: tuple[str, ...], lines: list[str]) -> None:
+    """COPY lines already in COPY's text format."""
+    raw = connection.cursor().connection
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for start in range(0, len(lines), 50000):
+            copy.write("\n".join(lines[start : start + 50000]) + "\n")
+
+
+def _random_keys(n: int):
+    """``n`` random version-4 UUIDs as text (from the OS, never from the seed), made in bulk."""
+    digits = os.urandom(16 * n).hex()
+    variant = "89ab"
+    for i in range(0, 32 * n, 32):
+        k = digits[i : i + 32]
+        yield f"{k[:8]}-{k[8:12]}-4{k[13:16]}-{variant[int(k[16], 16) & 3]}{k[17:20]}-{k[20:]}"
 
 
 def _array(values) -> str:
@@ -374,24 +391,26 @@ class Generator:
         )
         # Written in shuffled order with random keys: nothing follows the invitations' order.
         rng.shuffle(responses)
-        response_rows, answer_rows = [], []
+        response_rows, answer_lines = [], []
         comment_question = questions[-1].pk
+        scored = [(q.pk, q.kind == "scale10") for q in questions[:-1]]
+        keys = _random_keys(len(responses) * (len(scored) + 2))
+        gauss, chance = rng.gauss, rng.random
         for department_id, location_id, segment_ids, band, feeling in responses:
-            response_id = str(uuid.uuid4())
+            response_id = next(keys)
             response_rows.append((response_id, wave.pk, department_id, location_id, _array(segment_ids), band, 1))
-            for question in questions[:-1]:
-                if question.kind == "scale10":
-                    value = min(10, max(0, round(feeling * 2.4 + rng.gauss(-1.5, 1.8))))
-                else:
-                    value = min(5, max(1, round(feeling + rng.gauss(0, 0.8))))
-                answer_rows.append((str(uuid.uuid4()), response_id, question.pk, value, "{}", ""))
-            if rng.random() < COMMENT_SHARE:
-                answer_rows.append((str(uuid.uuid4()), response_id, comment_question, None, "{}", _clean(rng.choice(COMMENTS))))
+            for question_id, nps in scored:
+                value = round(feeling * 2.4 + gauss(-1.5, 1.8)) if nps else round(feeling + gauss(0, 0.8))
+                value = min(10, max(0, value)) if nps else min(5, max(1, value))
+                answer_lines.append(f"{next(keys)}\t{response_id}\t{question_id}\t{value}\t{{}}\t")
+            if chance() < COMMENT_SHARE:
+                text = _clean(rng.choice(COMMENTS))
+                answer_lines.append(f"{next(keys)}\t{response_id}\t{comment_question}\t\\N\t{{}}\t{text}")
         _copy("surveys_response", ("id", "wave_id", "department_id", "location_id", "segment_ids", "tenure_band", "batch"), response_rows)
-        _copy("surveys_answer", ("id", "response_id", "question_id", "value", "choices", "text"), answer_rows)
+        _copy_lines("surveys_answer", ("id", "response_id", "question_id", "value", "choices", "text"), answer_lines)
         Wave.objects.filter(pk=wave.pk).update(invited_count=len(invitations), results_batch=1)
         self.wave_ids.append(wave.pk)
-        return Counter(invited=len(invitations), responses=len(response_rows), answers=len(answer_rows))
+        return Counter(invited=len(invitations), responses=len(response_rows), answers=len(answer_lines))
 
     # --- results and KPIs ----------------------------------------------------------------
 
