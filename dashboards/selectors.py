@@ -239,7 +239,7 @@ def hr_cockpit(*, user) -> dict:
 def employee_home(*, user) -> dict:
     """My open surveys are read by the view; here: ideas (mine and everyone's), what happened
     with our feedback since the last wave, and the threshold to explain anonymity."""
-    from surveys.anonymity import reporting_threshold
+    from surveys.anonymity import group_sizes
     from surveys.models import Idea
 
     last = Wave.objects.filter(status=Wave.Status.CLOSED).order_by("-closes_on").first()
@@ -251,7 +251,7 @@ def employee_home(*, user) -> dict:
         "my_ideas": list(Idea.objects.filter(author=user).order_by("-submitted_on", "-pk")[:5]) if user.is_authenticated else [],
         "taken_up": list(taken_up.select_related("department").order_by("-answered_on", "-pk")[:5]),
         "since": since,
-        "threshold": reporting_threshold(),  # printed in the explanation, never compared here
+        "threshold": group_sizes().reporting,  # printed in the explanation
     }
 
 

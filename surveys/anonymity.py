@@ -56,6 +56,19 @@ def comment_threshold() -> int:
     return max(3, settings.COMMENT_THRESHOLD)
 
 
+@dataclass(frozen=True)
+class GroupSizes:
+    """The sizes the rules use, handed out only to be printed in explanations ("no figure rests
+    on fewer than 5 people"); nothing outside this module compares a count with them."""
+
+    reporting: int
+    comments: int
+
+
+def group_sizes() -> GroupSizes:
+    return GroupSizes(reporting=reporting_threshold(), comments=comment_threshold())
+
+
 def at_least(count: int | None, threshold: int) -> bool:
     """The one comparison of a count with a threshold; every other module asks this layer."""
     return count is not None and count >= threshold

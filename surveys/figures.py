@@ -36,10 +36,9 @@ from surveys.anonymity import (
     Profiles,
     Unit,
     audit,
-    comment_threshold,
     comments_shown,
+    group_sizes,
     members,
-    reporting_threshold,
     unit_reportable,
 )
 from surveys.models import (
@@ -78,7 +77,7 @@ SCORED = (QuestionKind.AGREEMENT, QuestionKind.SCALE10, QuestionKind.YES_NO)
 
 def reason_text(reason: str, threshold: int | None = None) -> str:
     text = str(REASONS.get(reason, REASONS[SMALL]))
-    return text % {"n": threshold or reporting_threshold()} if "%(n)s" in text else text
+    return text % {"n": threshold or group_sizes().reporting} if "%(n)s" in text else text
 
 
 # --- the ledger ------------------------------------------------------------------------
@@ -478,8 +477,8 @@ class WaveResults:
         return [(value, label) for value, label in Dimension.choices if value != Dimension.ALL]
 
     @property
-    def comment_threshold(self) -> int:
-        return comment_threshold()
+    def comment_size(self) -> int:
+        return group_sizes().comments
 
 
 def heat_style(cell: Cell) -> str:
@@ -528,7 +527,7 @@ def _breakdown_keys(wave: Wave, dimension: str, sizes: dict) -> list[str]:
 
 def wave_results(*, wave: Wave, dimension: str = Dimension.DEPARTMENT) -> WaveResults:
     """Everything the results page, heatmap and exports show, in a bounded number of queries."""
-    threshold = reporting_threshold()
+    threshold = group_sizes().reporting  # printed on the page, never compared here
     if dimension not in Dimension.values or dimension == Dimension.ALL:
         dimension = Dimension.DEPARTMENT
     items = wave_questions(wave=wave)
@@ -897,7 +896,7 @@ class ProviderScore:
 def internal_customer_results(*, wave: Wave) -> dict:
     """Provider x customer-department matrix, internal NPS and a scorecard per provider; each
     provider's ratings are audited as their own answer sets (decided at close)."""
-    threshold = reporting_threshold()
+    threshold = group_sizes().reporting  # printed on the page, never compared here
     items = [i for i in wave_questions(wave=wave) if i.question.kind != QuestionKind.TEXT]
     departments = {d.pk: d for d in Department.objects.all()}
     overall = next((i.question for i in items if i.question.code == "service-satisfaction"), None)
