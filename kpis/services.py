@@ -401,23 +401,51 @@ def _scope_filter(obj) -> dict:
     return {"scope": obj.scope, "department_id": obj.department_id, "location_id": obj.location_id}
 
 
+def _key(obj) -> tuple:
+    return (obj.kpi_id, obj.scope, obj.department_id, obj.location_id)
+
+
+def _latest(keys: set[tuple]) -> dict[tuple, Measurement]:
+    """The latest measurement of each KPI x scope in ``keys``: one query."""
+    if not keys:
+        return {}
+    rows = (
+        Measurement.objects.filter(kpi_id__in={k[0] for k in keys})
+        .select_related("wave")
+        .order_by("kpi_id", "scope", "department_id", "location_id", "-period_end", "-computed_at")
+        .distinct("kpi_id", "scope", "department_id", "location_id")
+    )
+    return {_key(m): m for m in rows if _key(m) in keys}
+
+
 def alerts_raise(*, measurements: list[Measurement]) -> int:
     """For each new or changed measurement: missed target (the target's date has passed and the
     value is on the wrong side of it) and worsened beyond the KPI's tolerance compared with the
-    previous period. One alert per KPI x period x scope x kind, mailed to the KPI's owner."""
+    previous period. One alert per KPI x period x scope x kind, mailed to the KPI's owner.
+    Targets and earlier values are read in two queries for any number of measurements."""
+    measurements = [m for m in measurements if m.kpi.direction != Direction.NEUTRAL]
+    if not measurements:
+        return 0
+    kpi_ids = {m.kpi_id for m in measurements}
+    targets = {_key(t): t for t in Target.objects.filter(kpi_id__in=kpi_ids)}
+    history: dict[tuple, list[Measurement]] = {}
+    tolerant = {m.kpi_id for m in measurements if m.kpi.tolerance is not None}
+    if tolerant:
+        for earlier in (
+            Measurement.objects.filter(kpi_id__in=tolerant)
+            .order_by("period_end")
+            .only("kpi_id", "scope", "department_id", "location_id", "period_end", "value")
+        ):
+            history.setdefault(_key(earlier), []).append(earlier)
     raised = 0
     for m in measurements:
         kpi = m.kpi
-        if kpi.direction == Direction.NEUTRAL:
-            continue
         checks = []
-        target = Target.objects.filter(kpi=kpi, **_scope_filter(m)).first()
+        target = targets.get(_key(m))
         if target is not None and m.period_end >= target.due_date and kpi.better(target.value, m.value):
             checks.append((Alert.Kind.MISSED_TARGET, target.value))
         if kpi.tolerance is not None:
-            previous = (
-                Measurement.objects.filter(kpi=kpi, period_end__lt=m.period_start, **_scope_filter(m)).order_by("-period_end").first()
-            )
+            previous = next((e for e in reversed(history.get(_key(m), [])) if e.period_end < m.period_start), None)
             if previous is not None and kpi.better(previous.value, m.value) and abs(previous.value - m.value) > kpi.tolerance:
                 checks.append((Alert.Kind.WORSENED, previous.value))
         for kind, compared in checks:
@@ -468,13 +496,15 @@ def gates_evaluate() -> int:
     """Evaluate every KPI exit criterion from the latest measurement of its KPI and scope, and
     every target's progress from its baseline (so goals show it). Returns gates changed."""
     targets_evaluate()
+    gates = list(PhaseGate.objects.all())
+    latest = _latest({_key(g) for g in gates})
     changed = 0
     now = timezone.now()
-    for gate in PhaseGate.objects.select_related("kpi"):
-        latest = Measurement.objects.filter(kpi=gate.kpi, **_scope_filter(gate)).order_by("-period_end", "-computed_at").first()
-        value = latest.value if latest else None
+    for gate in gates:
+        found = latest.get(_key(gate))
+        value = found.value if found else None
         met = gate.passes(value)
-        period = latest.period if latest else ""
+        period = found.period if found else ""
         if (gate.met, gate.latest_value, gate.latest_period) != (met, value, period):
             PhaseGate.objects.filter(pk=gate.pk).update(met=met, latest_value=value, latest_period=period, evaluated_at=now)
             changed += 1
@@ -486,22 +516,18 @@ def targets_evaluate() -> int:
     (latest - baseline) / (target - baseline), 0 to 100 %; stored for the goal tree."""
     from kpis.selectors import goal_progress
 
-    baselines = {(b.kpi_id, b.scope, b.department_id, b.location_id): b.value for b in Baseline.objects.all()}
+    baselines = {_key(b): b.value for b in Baseline.objects.all()}
+    targets = list(Target.objects.all())
+    latest = _latest({_key(t) for t in targets})
     changed = 0
-    for target in Target.objects.all():
-        latest = (
-            Measurement.objects.filter(kpi_id=target.kpi_id, **_scope_filter(target))
-            .select_related("wave")
-            .order_by("-period_end", "-computed_at")
-            .first()
-        )
-        baseline = baselines.get((target.kpi_id, target.scope, target.department_id, target.location_id))
-        share = goal_progress(baseline, target.value, latest.value if latest else None)
+    for target in targets:
+        found = latest.get(_key(target))
+        share = goal_progress(baselines.get(_key(target)), target.value, found.value if found else None)
         fields = {
             "progress": None if share is None else round(100 * share, 1),
-            "latest_value": latest.value if latest else None,
-            "latest_period": latest.period if latest else "",
-            "latest_label": _period_label(latest) if latest else "",
+            "latest_value": found.value if found else None,
+            "latest_period": found.period if found else "",
+            "latest_label": _period_label(found) if found else "",
         }
         if any(getattr(target, k) != v for k, v in fields.items()):
             Target.objects.filter(pk=target.pk).update(**fields)
