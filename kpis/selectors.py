@@ -348,7 +348,7 @@ def prepost(*, before: Wave, after: Wave, target_segment=None, control_segment=N
     difference with its 95% interval, a test suited to the scale, an effect size and a
     reading. Whole waves, or the targeted segment when one is given; with a control segment
     also the difference-in-differences of favourable shares. Every distribution comes from
-    ``surveys.figures.group_distribution``: an item hidden in any group compared is hidden.
+    ``surveys.figures.group_distributions``: an item hidden in any group compared is hidden.
     The two waves are independent samples (respondents are not linked across waves)."""
     asked = {}
     for wq in WaveQuestion.objects.filter(wave__in=[before, after]).select_related("question").order_by("position", "pk"):
@@ -365,17 +365,21 @@ def prepost(*, before: Wave, after: Wave, target_segment=None, control_segment=N
     if control_segment is not None:
         groups["control"] = group(control_segment)
 
+    # One ledger and sheet per group and wave for all the items (a fixed number of queries).
+    published = {
+        (name, when): figures.group_distributions(wave=wave, dimension=dimension, key=key, questions=common)
+        for name, (dimension, key) in groups.items()
+        for when, wave in (("before", before), ("after", after))
+    }
     hidden_because = {}
 
     def distributions(question) -> dict | None:
         found = {}
-        for name, (dimension, key) in groups.items():
-            for when, wave in (("before", before), ("after", after)):
-                counts = figures.group_distribution(wave=wave, dimension=dimension, key=key, question=question)
-                if counts is None:
-                    hidden_because[question.pk] = figures.group_hidden_reason(wave=wave, dimension=dimension, key=key, question=question)
-                    return None
-                found[(name, when)] = counts
+        for part, result in published.items():
+            if question.pk not in result.counts:
+                hidden_because[question.pk] = result.reasons.get(question.pk, "")
+                return None
+            found[part] = result.counts[question.pk]
         return found
 
     items = []

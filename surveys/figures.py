@@ -1165,38 +1165,42 @@ def respondent_matrix(*, wave: Wave) -> RespondentMatrix | None:
     return RespondentMatrix(questions=questions, rows=list(rows.values()))
 
 
-def group_distribution(*, wave: Wave, dimension: str, key: str, question: Question) -> dict[int, int] | None:
-    """Answer counts per value of one question for one group of a closed wave, when the ledger
-    publishes that group and answer set (a segment is audited when first asked for, like on the
-    results page); None when it is hidden. For pre/post comparisons."""
+@dataclass
+class Distributions:
+    """Answer counts per value of each asked question for one group of a wave, as published;
+    a question that is hidden has no counts but the reason, in the reader's language."""
+
+    counts: dict[int, dict[int, int]] = field(default_factory=dict)
+    reasons: dict[int, str] = field(default_factory=dict)
+
+
+def group_distributions(*, wave: Wave, dimension: str, key: str, questions: list[Question]) -> Distributions:
+    """For pre/post comparisons: the counts of one group of a closed wave for each question,
+    where the ledger publishes that group and answer set (a segment is audited when first asked
+    for, as on the results page). One ledger and one sheet for all questions."""
+    out = Distributions()
+    if not questions:
+        return out
     if wave.status != Wave.Status.CLOSED or not wave.results_batch:
-        return None
+        reason = reason_text(AT_CLOSE if wave.status == Wave.Status.OPEN else PENDING)
+        out.reasons = {q.pk: reason for q in questions}
+        return out
     ledger = Ledger(wave)
     unit = Unit(dimension, key, wave.results_batch)
     decision = ledger.get("", unit)
+    scored = _scored_question_ids(wave)
     if decision is None:
-        scored = _scored_question_ids(wave)
-        if question.pk not in scored:
-            return None
         (decision,) = ledger.decide("", [unit], scored)
-    if not decision.shows(question_set("", question.pk)):
-        return None
-    sums = Sheet(wave).sums(unit, question.pk, decision.without)
-    if not sums.n:
-        return None
-    return {int(value): count for value, count in sums.distribution.items() if count}
-
-
-def group_hidden_reason(*, wave: Wave, dimension: str, key: str, question: Question) -> str:
-    """Why ``group_distribution`` shows nothing for this group and question, in the reader's
-    language ("" when it is shown)."""
-    if wave.status != Wave.Status.CLOSED or not wave.results_batch:
-        return reason_text(AT_CLOSE if wave.status == Wave.Status.OPEN else PENDING)
-    decision = Ledger(wave).get("", Unit(dimension, key, wave.results_batch))
-    if decision is None:
-        return reason_text(SMALL)
-    if not decision.published:
-        return reason_text(decision.reason)
-    if not decision.shows(question_set("", question.pk)):
-        return reason_text(DIFFERENCING)
-    return ""
+    sheet = Sheet(wave)
+    for question in questions:
+        if question.pk not in scored:
+            out.reasons[question.pk] = reason_text(SMALL)
+        elif not decision.published:
+            out.reasons[question.pk] = reason_text(decision.reason)
+        elif not decision.shows(question_set("", question.pk)):
+            out.reasons[question.pk] = reason_text(DIFFERENCING)
+        elif (sums := sheet.sums(unit, question.pk, decision.without)).n:
+            out.counts[question.pk] = {int(value): count for value, count in sums.distribution.items() if count}
+        else:
+            out.reasons[question.pk] = reason_text(SMALL)
+    return out
