@@ -13,9 +13,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from common import exports
 from common.imports import TabularImport
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A run that has waited this long for a worker says so (the worker may only be busy).
 WORKER_PATIENCE = timedelta(minutes=1)
 
@@ -27,7 +27,7 @@ def render_start(request, flow: TabularImport, *, form, runs, title, urls: dict,
 
 def template_download(flow: TabularImport, kind: str, *, file_stem: str) -> HttpResponse:
     if kind == "xlsx":
-        response = HttpResponse(flow.spec_class.template_xlsx(), content_type=XLSX)
+        response = HttpResponse(flow.spec_class.template_xlsx(), content_type=exports.XLSX_CONTENT_TYPE)
     elif kind == "csv":
         response = HttpResponse(flow.spec_class.template_csv(), content_type="text/csv; charset=utf-8")
     else:

@@ -225,7 +225,7 @@ def hr_cockpit(*, user) -> dict:
     return {
         "programs": programs_for_owner(user=user),
         "activities": activities_due(user=user),
-        "open_waves": [OpenWave(wave=w, participation=figures.participation_for(wave=w)[0]) for w in open_waves],
+        "open_waves": [OpenWave(wave=w, participation=figures.participation_total(wave=w)) for w in open_waves],
         "soon": soon,
         "new_ideas": list(Idea.objects.filter(status=Idea.Status.NEW).order_by("-submitted_on", "-pk")[:5]),
         "new_ideas_count": Idea.objects.filter(status=Idea.Status.NEW).count(),

@@ -7,11 +7,11 @@ from django.contrib.auth import get_user_model
 from django.core.validators import FileExtensionValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from common.roles import HR_MANAGER
 from kpis import periods
 from kpis.models import Category, Direction, Frequency, Kpi, PhaseGate, Scope, Unit
 from people.models import Segment
 from people.services import MAX_UPLOAD_BYTES
+from programs.forms import DateInput, UserChoiceField, hr_managers
 from programs.models import Goal, Program
 from surveys.models import Wave
 
@@ -21,13 +21,6 @@ User = get_user_model()
 RESERVED_CODES = {"new", "alerts", "correlation", "drivers", "prepost", "gates", "import"}
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
 def closed_waves():
     return Wave.objects.filter(status=Wave.Status.CLOSED, results_batch__gt=0).order_by("-closes_on", "-pk")
 
@@ -35,11 +28,6 @@ def closed_waves():
 class WaveChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.title} ({obj.closes_on:%Y-%m-%d})"
-
-
-class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.username
 
 
 class GoalChoiceField(forms.ModelChoiceField):
@@ -177,10 +165,6 @@ class KpiUpdateForm(forms.ModelForm):
         super().__init__(*args, prefix="settings", **kwargs)
         self.fields["owner"].queryset = hr_managers()
         self.fields["tolerance"].validators.append(MinValueValidator(0))
-
-
-def hr_managers():
-    return User.objects.filter(is_active=True, groups__name=HR_MANAGER).order_by("first_name", "last_name", "username").distinct()
 
 
 class KpiForm(forms.ModelForm):

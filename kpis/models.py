@@ -11,10 +11,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from common.models import TabularImportRun, TimeStampedModel
+from common.translation import localized
 
 
 class Category(models.TextChoices):
@@ -100,11 +100,11 @@ class Kpi(TimeStampedModel):
 
     @property
     def name(self) -> str:
-        return self.name_de if get_language() == "de" and self.name_de else self.name_en
+        return localized(self, "name")
 
     @property
     def description(self) -> str:
-        return self.description_de if get_language() == "de" and self.description_de else self.description_en
+        return localized(self, "description")
 
     def better(self, new, old) -> bool | None:
         """Whether ``new`` is better than ``old`` for this KPI (None when it has no direction)."""

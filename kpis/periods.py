@@ -45,10 +45,6 @@ def month_of(day: date) -> Period:
     return month(day.year, day.month)
 
 
-def quarter_of(day: date) -> Period:
-    return quarter(day.year, (day.month - 1) // 3 + 1)
-
-
 def wave_period(wave) -> Period:
     return Period(key=f"wave-{wave.pk}", kind=WAVE, start=wave.opens_on, end=wave.closes_on)
 

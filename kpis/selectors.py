@@ -304,8 +304,6 @@ def drivers(*, wave: Wave) -> list[DriverRow]:
 
 # --- pre/post -------------------------------------------------------------------------
 
-ENGAGEMENT_INDEX = "engagement-index"
-
 
 def _favourable(kind: str, value: int) -> bool:
     """The portal's definition of a favourable answer (agree or strongly agree, 9-10, yes)."""

@@ -16,7 +16,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import connection, transaction
@@ -378,10 +377,10 @@ def compute_kpis(*, months: list[Period] | None = None, kpi_codes: set[str] | No
 
     surveys = Written()
     for wave in waves_to_compute(everything=all_waves or kpi_codes is not None):
-        surveys.add(store_computed(keep(survey_values(wave=wave)), replace=None if kpi_codes else {"wave": wave}))
         if kpi_codes is None:
-            drivers_compute(wave=wave)
-            _mark_computed(wave)
+            surveys.add(compute_wave(wave=wave))
+        else:  # only some KPIs: the wave's other values, drivers and mark stay as they are
+            surveys.add(store_computed(keep(survey_values(wave=wave))))
     report["surveys"] = surveys
     report["hr"] = store_computed(keep(hr_values(months=months)))
     report["customer feedback"] = store_computed(keep(feedback_values(months=months)))
@@ -732,6 +731,7 @@ def baseline_set(
             "set_at": timezone.now(),
         },
     )
+    targets_evaluate()  # goals measured against this baseline show their progress at once
     return baseline
 
 
@@ -743,6 +743,8 @@ def target_set(*, kpi: Kpi, scope: str, department=None, location=None, value, d
         location=location,
         defaults={"value": _decimal(value), "due_date": due_date, "goal": goal, "set_by": actor, "set_at": timezone.now()},
     )
+    targets_evaluate()  # the goal shows its progress at once, not after the nightly job
+    target.refresh_from_db()
     return target
 
 
@@ -767,10 +769,6 @@ def kpi_create(
 
 def alerts_seen(*, user) -> int:
     return Alert.objects.filter(kpi__owner=user, seen_at__isnull=True).update(seen_at=timezone.now())
-
-
-def owners_for_alerts():
-    return get_user_model().objects.filter(owned_kpis__isnull=False).distinct()
 
 
 def kpi_settings_update(*, kpi: Kpi, owner, tolerance) -> Kpi:

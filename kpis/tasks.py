@@ -1,12 +1,12 @@
 """Celery entry points of the KPI app: each calls a service that is safe to run twice."""
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
+from common.tasks import TRANSIENT
 from kpis import services
 from surveys.models import Wave
 
-RETRY = {"autoretry_for": (OperationalError, InterfaceError, ConnectionError), "retry_backoff": True, "max_retries": 5, "acks_late": True}
+RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": True, "max_retries": 5, "acks_late": True}
 
 
 @shared_task(**RETRY)

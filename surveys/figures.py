@@ -643,16 +643,22 @@ def _responses(sizes: dict, unit: Unit, decision: Decision, sheet: Sheet) -> int
     return size(unit.dimension, unit.key) - sum(size(Dimension.DEPARTMENT, department_key(d)) for d in decision.without)
 
 
-def participation_for(*, wave: Wave, ledger: Ledger | None = None) -> tuple[dict, list[dict]]:
-    """Invited, answered and rate as of the last published step; per department only where the
-    department's group is published (its answered count is that group's size)."""
+def participation_total(*, wave: Wave) -> dict:
+    """Invited, answered and rate of the whole wave as of the last published step (no query:
+    the wave keeps the published counts)."""
     invited, answered = wave.published_invited, wave.published_answered
-    total = {
+    return {
         "invited": wave.invited_count,
         "answered": answered if invited else None,
         "rate": round(100 * answered / invited) if invited else None,
         "as_of": wave.published_on,
     }
+
+
+def participation_for(*, wave: Wave, ledger: Ledger | None = None) -> tuple[dict, list[dict]]:
+    """Invited, answered and rate as of the last published step; per department only where the
+    department's group is published (its answered count is that group's size)."""
+    total = participation_total(wave=wave)
     ledger = ledger or Ledger(wave)
     out = []
     for row in ParticipationRollup.objects.filter(wave=wave).select_related("department"):
