@@ -58,6 +58,7 @@ _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 # xgettext cannot read texts inside f-strings: they are marked here so that makemessages finds
 # them (the code below translates them where they are used).
 TEXTS_IN_F_STRINGS = [
+    gettext_noop("Questions"),
     gettext_noop("Whole company: the department filter applies to the KPIs and the heatmap."),
     gettext_noop("Internal marketing"),
     gettext_noop("Board report"),

@@ -13,7 +13,8 @@ from datetime import date, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kpis import periods, statistics
+from kpis import periods
+from kpis import selectors as kpi_selectors
 from kpis.models import Correlation, Driver, ProgramMeasurement
 from kpis.periods import Period
 from kpis.tiles import TileFamily, tiles
@@ -150,13 +151,11 @@ def _latest_wave(filters: Filters) -> LatestWave | None:
 
 
 def _scatter() -> Scatter | None:
-    row = Correlation.objects.filter(x__code="engagement-index", y__code="customer-satisfaction", lag=0).select_related("x", "y").first()
-    if row is None:
+    found = kpi_selectors.correlation(x="engagement-index", y="customer-satisfaction", lag=0)
+    if found is None:
         return None
-    result = statistics.correlate([p[2] for p in row.points], [p[3] for p in row.points])
-    names = {d.pk: d.name for d in Department.objects.filter(pk__in={p[0] for p in row.points})}
-    points = [{"department": names.get(p[0], "?"), "month": p[1], "x": p[2], "y": p[3]} for p in row.points]
-    return Scatter(correlation=row, reading=result.reading(_("department-months")), points=points)
+    points = [{"department": p.department, "month": p.period, "x": p.x, "y": p.y} for p in found.points]
+    return Scatter(correlation=found.row, reading=found.reading, points=points)
 
 
 def executive_overview(*, filters: Filters | None = None, waves: bool = True) -> ExecutiveOverview:

@@ -256,11 +256,21 @@ class CorrelationResult:
         return self.result.reading(_("department-months"))
 
 
+def correlation(*, x: str, y: str, lag: int = 0) -> CorrelationResult | None:
+    """One stored correlation by its KPI codes, as ``correlations`` gives it."""
+    found = _correlations(Correlation.objects.filter(x__code=x, y__code=y, lag=lag))
+    return found[0] if found else None
+
+
 def correlations() -> list[CorrelationResult]:
     """The stored correlations (engagement index and eNPS against customer satisfaction, at the
     same month and one month later), with department names and the reading recomputed from
     the stored points (three queries)."""
-    rows = list(Correlation.objects.select_related("x", "y").order_by("x__position", "x__code", "lag"))
+    return _correlations(Correlation.objects.all())
+
+
+def _correlations(queryset) -> list[CorrelationResult]:
+    rows = list(queryset.select_related("x", "y").order_by("x__position", "x__code", "lag"))
     ids = {point[0] for row in rows for point in row.points}
     names = {d.pk: d.name for d in Department.objects.filter(pk__in=ids)}
     out = []

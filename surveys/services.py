@@ -240,6 +240,9 @@ def wave_open(*, wave: Wave, send_mail: bool = True) -> int:
     """
     from surveys.tasks import invitations_mail
 
+    # Refused before anything is written, so a too-small draft that the beat job retries costs
+    # one count, not an insert of every invitation that is then rolled back.
+    require_audience(_audience(wave).count())
     if not Wave.objects.filter(pk=wave.pk, status=Wave.Status.DRAFT).update(status=Wave.Status.OPEN):
         return 0  # someone else opened it
     wave.status = Wave.Status.OPEN
@@ -257,7 +260,6 @@ def wave_open(*, wave: Wave, send_mail: bool = True) -> int:
             update_sql = f"UPDATE surveys_invitation SET segment_ids = array_append(segment_ids, %s) WHERE wave_id = %s AND employee_id IN ({members_sql})"  # noqa: S608
             cursor.execute(update_sql, [segment.pk, wave.pk, *members_params])
     ids = list(wave.invitations.order_by("id").values_list("id", flat=True))
-    require_audience(len(ids))  # raising rolls the opening back: the wave stays a draft
     Wave.objects.filter(pk=wave.pk).update(invited_count=len(ids))
     wave.invited_count = len(ids)
     for start in range(0, len(ids), MAIL_BATCH_SIZE) if send_mail else ():

@@ -234,3 +234,22 @@ def test_the_monthly_mail_reaches_each_executive_once_in_their_language(executiv
     assert page_one("en") in pages(ellen.attachments[0][1])[0]
     with time_machine.travel(datetime(2027, 1, 1, 6, tzinfo=UTC)):
         assert tasks.board_report_mail() == 3  # and again next month
+
+
+def test_every_text_translated_inside_an_f_string_is_marked_for_the_catalogue():
+    """xgettext cannot read f-strings: each _("…") inside one must be in TEXTS_IN_F_STRINGS,
+    or it silently stays English in the German report."""
+    import ast
+    from pathlib import Path
+
+    from dashboards import report
+
+    tree = ast.parse(Path(report.__file__).read_text())
+    inside = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            for call in ast.walk(node):
+                if isinstance(call, ast.Call) and getattr(call.func, "id", "") == "_" and isinstance(call.args[0], ast.Constant):
+                    inside.add(call.args[0].value)
+    assert inside, "the check found no f-string texts at all"
+    assert inside <= set(report.TEXTS_IN_F_STRINGS), sorted(inside - set(report.TEXTS_IN_F_STRINGS))
