@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,6 +43,17 @@ class TabularImport:
 
     def execute(self, spec: ImportSpec, *, open_binary: OpenBinary, commit: bool) -> ImportResult:
         return tabular.run_import_atomically(spec, open_binary=open_binary, commit=commit)
+
+    # Reads.
+    def recent_runs(self, limit: int = 10):
+        """The latest runs for the start page, without their files or reports (whether a run
+        had file errors is read in the same query)."""
+        return (
+            self.run_model.objects.select_related("created_by")
+            .defer("content", "report")
+            .annotate(has_file_errors=ExpressionWrapper(Q(report__file_errors__0__isnull=False), output_field=BooleanField()))
+            .order_by("-created")[:limit]
+        )
 
     # Use cases.
     def _run(self, run: TabularImportRun, open_binary: OpenBinary, commit: bool) -> ImportResult:

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 from common import import_pages
 from common.roles import HR_MANAGER, role_required
 from kpis.forms import MeasurementUploadForm
-from kpis.imports import MEASUREMENT_IMPORT, import_runs_recent
+from kpis.imports import MEASUREMENT_IMPORT
 
 # The url names common.import_pages links to.
 IMPORT_URLS = {"start": "kpis:import_start", "detail": "kpis:import_run_detail", "commit": "kpis:import_run_commit"}
@@ -23,7 +23,7 @@ def import_start(request):
         run = MEASUREMENT_IMPORT.create(file_name=upload.name, content=upload.read(), user=request.user)
         return redirect(IMPORT_URLS["detail"], pk=run.pk)
     title = _("Import KPI values")
-    context = {"form": form, "runs": import_runs_recent(), "title": title, "urls": IMPORT_URLS}
+    context = {"form": form, "runs": MEASUREMENT_IMPORT.recent_runs(), "title": title, "urls": IMPORT_URLS}
     return import_pages.render_start(request, MEASUREMENT_IMPORT, **context, template="kpis/import_start.html")
 
 

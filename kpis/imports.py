@@ -343,8 +343,3 @@ class MeasurementImport(TabularImport):
 
 
 MEASUREMENT_IMPORT = MeasurementImport(path="kpis.imports.MEASUREMENT_IMPORT", run_model=MeasurementImportRun, spec_class=MeasurementSpec)
-
-
-def import_runs_recent(*, limit: int = 10):
-    """The latest runs for the start page, without their uploaded files."""
-    return MeasurementImportRun.objects.defer("content").select_related("created_by")[:limit]

@@ -8,7 +8,7 @@ from datetime import date
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from people.models import TENURE_BAND_BOUNDS, Department, Employee, ImportRun, Location, Segment
+from people.models import TENURE_BAND_BOUNDS, Department, Employee, Location, Segment
 
 # Fields a segment rule may use. "status" is a scope, not a rule: it always applies (default:
 # active employees only), and the other conditions are combined with all/any inside it.
@@ -291,7 +291,3 @@ def _records_pointing_at(employee: Employee, limit: int = 1000) -> dict[str, lis
         if serialised:
             records[model._meta.label] = serialised
     return records
-
-
-def import_run_list() -> QuerySet[ImportRun]:
-    return ImportRun.objects.select_related("created_by").defer("content", "report")

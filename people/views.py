@@ -116,7 +116,7 @@ def import_start(request):
             user=request.user,
         )
         return redirect("people:import_run_detail", pk=run.pk)
-    runs = selectors.import_run_list()[:10]
+    runs = services.EMPLOYEE_IMPORT.recent_runs()
     return import_pages.render_start(
         request,
         services.EMPLOYEE_IMPORT,
