@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PORT ?= 8000
 
-.PHONY: run test bench lint format messages manage shell clean-data
+.PHONY: run test bench bench-functions lint format messages manage shell clean-data
 
 $(VENV)/.installed: requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -18,8 +18,11 @@ run: $(VENV)/.installed  ## start the whole portal with a demo company on http:/
 test: $(VENV)/.installed  ## the whole suite, lint, format check and migration check
 	$(PY) scripts/portal.py test $(ARGS)
 
-bench: $(VENV)/.installed  ## benchmarks (speed and memory), figures printed
+bench: $(VENV)/.installed  ## the portal served as in production, measured; e.g. make bench ARGS="--employees 5000"
 	$(PY) scripts/portal.py bench $(ARGS)
+
+bench-functions: $(VENV)/.installed  ## timings of single functions (imports, audits, rollups) inside pytest
+	$(PY) scripts/portal.py bench-functions $(ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -81,7 +81,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "im_portal.urls"
+# `make bench` adds a bare one-insert view (the framework's floor) beside the portal's URLs.
+ROOT_URLCONF = "benchmarks.urls" if env.bool("BENCH_FLOOR", default=False) else "im_portal.urls"
 WSGI_APPLICATION = "im_portal.wsgi.application"
 
 TEMPLATES = [
@@ -104,7 +105,10 @@ TEMPLATES = [
 # Database: PostgreSQL only. TEST_DATABASE_NAME lets parallel test runs share one server.
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# Connections are kept for a minute and reused (checked before reuse), instead of one new
+# PostgreSQL connection per request; 0 closes after each request (e.g. behind pgbouncer).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if env.str("TEST_DATABASE_NAME", default=""):
     DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME")}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":

@@ -2,7 +2,8 @@
 
     python scripts/portal.py run     # embedded services + migrate + demo + web, worker, beat
     python scripts/portal.py test    # embedded services + pytest + ruff + makemigrations --check
-    python scripts/portal.py bench   # embedded services + the benchmarks
+    python scripts/portal.py bench   # embedded services + the portal served as in production, measured
+    python scripts/portal.py bench-functions  # embedded services + timings of single functions (pytest)
     python scripts/portal.py manage ARGS  # manage.py with the embedded services' URLs
 
 When DATABASE_URL / REDIS_URL are set, those servers are used and nothing is started.
@@ -233,6 +234,17 @@ def cmd_test(args) -> int:
 
 
 def cmd_bench(args) -> int:
+    """The portal served as in production, measured (benchmarks/run.py). Kept: the datasets."""
+    services = Services(persistent_redis=False)
+    try:
+        env = {**os.environ, **services.start()}
+        return subprocess.run([PYTHON, "-m", "benchmarks.run", *args.rest], env=env, cwd=BASE_DIR).returncode
+    finally:
+        services.stop()
+
+
+def cmd_bench_functions(args) -> int:
+    """Timings of single functions inside pytest (imports, audits, rollups) on generated rows."""
     services = Services(persistent_redis=False)
     try:
         env = {**os.environ, **services.start(), "TEST_DATABASE_NAME": "bench_im_portal"}
@@ -280,7 +292,14 @@ def cmd_manage(args) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, func in (("run", cmd_run), ("test", cmd_test), ("bench", cmd_bench), ("messages", cmd_messages), ("manage", cmd_manage)):
+    for name, func in (
+        ("run", cmd_run),
+        ("test", cmd_test),
+        ("bench", cmd_bench),
+        ("bench-functions", cmd_bench_functions),
+        ("messages", cmd_messages),
+        ("manage", cmd_manage),
+    ):
         p = sub.add_parser(name)
         p.add_argument("rest", nargs=argparse.REMAINDER)
         p.set_defaults(func=func)
