@@ -3,6 +3,9 @@ participation, comments, scores for KPIs and dashboards) is read through ``surve
 
 from __future__ import annotations
 
+import time
+
+from django.db import connection
 from django.db.models import Count, Prefetch
 from django.utils import timezone
 
@@ -51,6 +54,27 @@ def wave_questions(*, wave: Wave) -> list[WaveQuestion]:
         .prefetch_related(Prefetch("question__options", queryset=QuestionOption.objects.order_by("value")))
         .order_by("position")
     )
+
+
+# A wave's questions are written once, when it is created, and every answer page and every
+# submission reads them: each worker process keeps them for a minute rather than asking
+# PostgreSQL twice per response. Keyed by database, wave and its creation time.
+ANSWER_ITEMS_SECONDS = 60
+_answer_items: dict[tuple, tuple[float, list[WaveQuestion]]] = {}
+
+
+def answer_items(*, wave: Wave) -> list[WaveQuestion]:
+    """``wave_questions`` for the answer form, kept per process (read-only use)."""
+    key = (connection.settings_dict["NAME"], wave.pk, wave.created)
+    now = time.monotonic()
+    kept = _answer_items.get(key)
+    if kept is not None and now - kept[0] < ANSWER_ITEMS_SECONDS:
+        return kept[1]
+    items = wave_questions(wave=wave)
+    if len(_answer_items) > 200:
+        _answer_items.clear()
+    _answer_items[key] = (now, items)
+    return items
 
 
 def provider_departments() -> list[Department]:

@@ -382,27 +382,41 @@ class WaveNotOpen(Exception):
     pass
 
 
-@transaction.atomic
+# One statement claims the invitation, deletes its links and writes the sealed ballot: the three
+# happen together or not at all, in a single round trip. The UPDATE takes the invitation's row
+# lock, so a concurrent second submit waits, then finds ``used_on`` set and matches no row
+# (filtered on the invitation's own columns only: a join would make PostgreSQL re-check the
+# locked row against an old snapshot of the joined table, and both submits would win).
+_SUBMIT_SQL = """
+    WITH claimed AS (
+        UPDATE surveys_invitation SET used_on = %s WHERE id = %s AND used_on IS NULL RETURNING id
+    ), links AS (
+        DELETE FROM surveys_invitationtoken WHERE invitation_id IN (SELECT id FROM claimed)
+    ), sheet AS (
+        INSERT INTO surveys_ballot (id, wave_id, sealed) SELECT %s, %s, %s FROM claimed RETURNING 1
+    )
+    SELECT count(*) FROM sheet
+"""
+
+
 def response_submit(*, invitation: Invitation, employee: Employee, answers: list[dict]) -> None:
     """Put one anonymous answer sheet into the ballot box and mark its invitation used, once.
 
-    The conditional UPDATE takes the invitation's row lock: a concurrent second submit waits,
-    then finds ``used_on`` set and matches no row, so it raises ``AlreadyAnswered``.
     ``answers`` are dicts with question_id, value, choices, text, provider_id. The sheet is
     sealed (see ``surveys.ballots``); ``wave_count`` later moves it, in a shuffled batch of at
-    least the threshold, into the results. The invitation's links die with it.
+    least the threshold, into the results. The invitation's links die with it. A single SQL
+    statement is atomic by itself, so this service needs no transaction (or savepoint) of its own.
     """
     today = timezone.localdate()
     wave = invitation.wave
     if wave.status != Wave.Status.OPEN or not wave.opens_on <= today <= wave.closes_on:
         raise WaveNotOpen
-    # Filter on the invitation's own columns only: a join would make PostgreSQL re-check the
-    # locked row against an old snapshot of the joined table, and both submits would win.
-    claimed = Invitation.objects.filter(pk=invitation.pk, used_on__isnull=True).update(used_on=today)
-    if not claimed:
+    sheet = ballot(wave_id=invitation.wave_id, employee=employee, segment_ids=invitation.segment_ids, day=today, answers=answers)
+    with connection.cursor() as cursor:
+        cursor.execute(_SUBMIT_SQL, [today, invitation.pk, sheet.id, sheet.wave_id, sheet.sealed])
+        (written,) = cursor.fetchone()
+    if not written:
         raise AlreadyAnswered
-    InvitationToken.objects.filter(invitation_id=invitation.pk).delete()
-    ballot(wave_id=invitation.wave_id, employee=employee, segment_ids=invitation.segment_ids, day=today, answers=answers).save()
 
 
 def ballot(*, wave_id: int, employee: Employee, segment_ids: list[int], day: date, answers: list[dict]) -> Ballot:

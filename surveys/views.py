@@ -279,7 +279,7 @@ def _answer(request, invitation: Invitation, action_url: str, *, by_link: bool =
         return _closed(request)
     if invitation.used_on:
         return _used(request, by_link=by_link)
-    items = selectors.wave_questions(wave=wave)
+    items = selectors.answer_items(wave=wave)
     providers = selectors.provider_departments() if wave.is_internal_customer else ()
     form = AnswerForm(request.POST or None, items=items, providers=providers)
     if request.method == "POST" and form.is_valid():
@@ -290,7 +290,11 @@ def _answer(request, invitation: Invitation, action_url: str, *, by_link: bool =
         except services.WaveNotOpen:
             return _closed(request)
         if by_link:
+            # Saved now, inside the request's transaction, rather than by the middleware in a
+            # second transaction (and a second commit to wait for) after it.
             request.session.pop(ANSWER_SESSION_KEY, None)
+            request.session.save()
+            request.session.modified = False
         return render(request, "surveys/answer_thanks.html", {"wave": wave})
     return render(request, "surveys/answer.html", {"wave": wave, "form": form, "action_url": action_url})
 

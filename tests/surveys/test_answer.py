@@ -82,12 +82,15 @@ def test_answering_by_token_stores_an_anonymous_response_exactly_once(client, wa
     page = client.get(url)
     assert page.status_code == 200 and b"progress" in page.content
     data = _answers(wave)
-    with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(14):
+    with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(8):
         response = client.post(url, data)
-    # The session read, 3 reads (invitation+wave+employee, questions, options), the claim, 2 inserts and
-    # the session write that forgets the invitation; the rest are savepoints.
+    # The session read, one read of invitation+wave+employee (the questions are kept by the
+    # process since the form was shown), one statement that claims the invitation, deletes its
+    # links and writes the ballot, and the session write that forgets the invitation (inside the
+    # request's transaction); the rest are the savepoints of the request and the session write.
     statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert len(statements) == 8, statements
+    assert len(statements) == 4, statements
+    assert "WITH claimed AS" in statements[2] and statements[3].startswith('UPDATE "django_session"')
     assert b"Thank you" in response.content
     # The sheet waits sealed in the ballot box; the link died with its use.
     assert Response.objects.count() == 0 and Ballot.objects.filter(wave=wave).count() == 1
