@@ -304,10 +304,14 @@ class Generator:
         self.phase("organisation", self.organisation)
         self.phase("employees", self.employees)
         self.phase("users", self.users)
-        self.phase("waves", self.waves)
-        self.phase("internal services", self.internal_services)
-        self.phase("ideas", self.ideas)
-        self.phase("rollups", self.rollups)
+        self._start_publishing()
+        try:
+            self.phase("waves", self.waves)
+            self.phase("internal services", self.internal_services)
+            self.phase("ideas", self.ideas)
+            self.phase("rollups", self.rollups)
+        finally:
+            self._stop_publishing()
         self.phase("kpis", self.kpis)
         self.phase("record", self.record)
         return self.timings
@@ -500,11 +504,11 @@ class Generator:
             with transaction.atomic():
                 wave = self._wave(template, questions, f"Weekly pulse {iso.year}-W{iso.week:02d}", opens_on, opens_on + timedelta(days=4))
                 self._fill(wave, self.rng("wave", week), answers)
+            self._publish(wave)
             if week % 10 == 9 or week == self.weeks - 1:
                 self.say(
                     f"    wave {week + 1}/{self.weeks}: {self.totals['invited']:,} invitations, {self.totals['responses']:,} responses"
                 )
-        self._analyze()
 
     def internal_services(self) -> None:
         """A quarterly internal customer survey: each respondent rates two or three providing
@@ -543,13 +547,17 @@ class Generator:
                     template, questions, f"Internal services {opens_on.year}-Q{quarter}", opens_on, opens_on + timedelta(days=3)
                 )
                 self._fill(wave, self.rng("internal", week), answers)
-        self._analyze()
+            self._publish(wave)
         self.say(f"    {len(weeks)} internal-services waves rating {len(providers)} providers")
 
     def _analyze(self) -> None:
-        # COPY leaves the planner without statistics; the rollups' joins need them.
+        """COPY leaves the planner without statistics, and with stale ones the rollups' joins
+        pick plans for a far smaller table: refresh them whenever the answers grew by a quarter."""
+        if self.totals["answers"] < 1.25 * self.analyzed_at:
+            return
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE surveys_invitation, surveys_response, surveys_answer")
+        self.analyzed_at = self.totals["answers"]
 
     def _wave(self, template, questions, title, opens_on, closes_on) -> Wave:
         wave = Wave.objects.create(
@@ -689,13 +697,48 @@ class Generator:
 
     # --- results and KPIs ----------------------------------------------------------------
 
+    def _start_publishing(self) -> None:
+        """Each wave is rolled up (published) and its survey KPIs computed as soon as it is
+        written, as the close job would, by ``jobs`` worker processes while the next wave is
+        generated: the writer's Python, the rollups' SQL and their disclosure audit overlap.
+        Each rollup also reads the answers table as it was when its wave closed, not a year's."""
+        self.analyzed_at = 0
+        self.pending: list = []
+        self.pool = None
+        if self.jobs > 1 and not connection.in_atomic_block:
+            connections.close_all()  # each worker opens its own connection
+            self.pool = multiprocessing.get_context("fork").Pool(self.jobs)
+
+    def _publish(self, wave: Wave) -> None:
+        self._analyze()
+        if self.pool is None:
+            self.pending.append(_publish_wave(wave.pk))
+        else:
+            self.pending.append(self.pool.apply_async(_publish_wave, (wave.pk,)))
+
+    def _stop_publishing(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool.join()
+            self.pool = None
+
     def rollups(self) -> None:
-        self._each_wave("rolled up", _rollup_wave)
+        """Wait for the waves still being published; report the time the workers spent."""
+        done = []
+        for i, result in enumerate(self.pending, start=1):
+            done.append(result if isinstance(result, tuple) else result.get())
+            if i % 10 == 0 or i == len(self.pending):
+                self.say(f"    published {i}/{len(self.pending)} waves")
+        rollup, kpis = sum(d[0] for d in done), sum(d[1] for d in done)
+        self.say(
+            f"    summed over {len(done)} waves: rollups {rollup:.1f} s ({rollup / max(1, len(done)):.1f} s a wave), "
+            f"survey KPIs and drivers {kpis:.1f} s"
+        )
 
     def kpis(self) -> None:
-        """Survey KPIs per wave (and drivers), then HR, feedback, derived and phase KPIs for the
-        last 24 months as the nightly job computes them, and 12 months of imported history."""
-        self._each_wave("computed KPIs of", _compute_wave)
+        """HR, feedback, derived and phase KPIs for the last 24 months as the nightly job computes
+        them (the waves' survey KPIs were computed as they were published), then 12 months of
+        imported history, revenue per employee and the correlations."""
         report = kpi_services.compute_kpis(months=kpi_services.default_months())
         self.say("    " + ", ".join(f"{name}: {written.created} created" for name, written in report.items()))
         rows = self._kpi_history()
@@ -704,25 +747,6 @@ class Generator:
         derived = kpi_services.store_computed(kpi_services.derived_values(months=kpi_services.default_months()))
         kpi_services.correlations_compute()
         self.say(f"    {len(rows):,} imported measurements over {HISTORY_MONTHS} months, {derived.created:,} derived")
-
-    def _each_wave(self, label: str, work) -> None:
-        """Run ``work(wave_id)`` for every generated wave, in ``jobs`` processes when asked: the
-        rollups' SQL and their disclosure audit (Python) then overlap."""
-        wave_ids = list(Wave.objects.filter(pk__in=self.wave_ids).order_by("opens_on", "pk").values_list("pk", flat=True))
-        jobs = min(self.jobs, len(wave_ids))
-        if jobs > 1 and not connection.in_atomic_block:
-            connections.close_all()  # each process opens its own connection
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                for i, _result in enumerate(pool.imap(work, wave_ids), start=1):
-                    self._progress(label, i, len(wave_ids))
-        else:
-            for i, wave_id in enumerate(wave_ids, start=1):
-                work(wave_id)
-                self._progress(label, i, len(wave_ids))
-
-    def _progress(self, label: str, i: int, n: int) -> None:
-        if i % 10 == 0 or i == n:
-            self.say(f"    {label} {i}/{n} waves")
 
     def _kpi_history(self) -> list[Measurement]:
         """Imported KPIs (absenteeism, platform usage, training hours, cost per hire, customer
@@ -826,12 +850,13 @@ class Generator:
         )
 
 
-def _rollup_wave(wave_id: int) -> None:
+def _publish_wave(wave_id: int) -> tuple[float, float]:
+    """Roll a wave up and compute its survey KPIs; returns the seconds each took."""
+    started = time.perf_counter()
     survey_services.wave_rollup(wave=Wave.objects.get(pk=wave_id))
-
-
-def _compute_wave(wave_id: int) -> None:
+    rolled = time.perf_counter()
     kpi_services.compute_wave(wave=Wave.objects.get(pk=wave_id))
+    return rolled - started, time.perf_counter() - rolled
 
 
 def _rating(mean: float, nps: bool, gauss) -> int:
