@@ -203,6 +203,9 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Every host of one installation uses the same queue; a second installation on the same Redis
+# database would need its own name (better: its own Redis database).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 
 # Anonymity: the minimum reporting group may be raised per installation, never below 3.
 REPORTING_THRESHOLD = env.int("REPORTING_THRESHOLD", default=5)
