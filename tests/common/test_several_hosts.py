@@ -8,7 +8,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -196,7 +195,7 @@ def test_two_servers_and_two_workers_share_sessions_and_run_each_job_once(cluste
     assert status == 302
     status, _headers, form = visitor.request("GET", headers["Location"])
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
-    fields = {name: "4" for name in set(re.findall(r'name="(q\d+)"', form))}
+    fields = dict.fromkeys(set(re.findall(r'name="(q\d+)"', form)), "4")
     body = "&".join(f"{k}={v}" for k, v in fields.items()) + f"&csrfmiddlewaretoken={csrf}"
     status, _headers, thanks = Web(port_b, cookies=dict(visitor.cookies)).request("POST", headers["Location"], body)
     assert status == 200 and "Thank you" in thanks
