@@ -142,6 +142,10 @@ class Services:
             self.pg = None
 
 
+# Development starts ask for DEBUG (settings default to production behaviour without it).
+DEVELOPMENT = {"DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "1")}
+
+
 def manage(env: dict[str, str], *args: str, check: bool = True) -> int:
     return subprocess.run([PYTHON, str(BASE_DIR / "manage.py"), *args], env=env, check=check).returncode
 
@@ -160,7 +164,7 @@ def cmd_run(args) -> int:
     services = Services(persistent_redis=True)
     children: list[subprocess.Popen] = []
     try:
-        env = {**os.environ, **services.start()}
+        env = {**os.environ, **DEVELOPMENT, **services.start()}
         prepare(env, demo=True)
         celery = str(BIN / "celery")
         children.append(subprocess.Popen([celery, "-A", "im_portal", "worker", "-l", "info", "--concurrency", "2"], env=env))
@@ -211,7 +215,7 @@ def stop_children(children: list[subprocess.Popen]) -> None:
 def cmd_test(args) -> int:
     services = Services(persistent_redis=False)
     try:
-        env = {**os.environ, **services.start()}
+        env = {**os.environ, **DEVELOPMENT, **services.start()}
         prepare(env)
         steps = [
             ("pytest", [str(BIN / "pytest"), *args.rest]),
@@ -247,7 +251,7 @@ def cmd_bench_functions(args) -> int:
     """Timings of single functions inside pytest (imports, audits, rollups) on generated rows."""
     services = Services(persistent_redis=False)
     try:
-        env = {**os.environ, **services.start(), "TEST_DATABASE_NAME": "bench_im_portal"}
+        env = {**os.environ, **DEVELOPMENT, **services.start(), "TEST_DATABASE_NAME": "bench_im_portal"}
         prepare(env)
         return subprocess.run(
             [PYTHON, "-m", "pytest", "benchmarks", "-p", "no:cacheprovider", "-s", *args.rest], env=env, cwd=BASE_DIR
@@ -264,7 +268,7 @@ NOT_SOURCE = (".venv", ".data", "tests", "benchmarks", "scripts", "static")
 
 def update_catalogues(root: Path) -> None:
     """Run makemessages for every catalogue of the tree at ``root`` (needs GNU gettext)."""
-    env = {**os.environ, "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://unused@localhost/unused")}
+    env = {**os.environ, **DEVELOPMENT, "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://unused@localhost/unused")}
     env.setdefault("REDIS_URL", "redis://localhost")
     makemessages = [PYTHON, str(root / "manage.py"), "makemessages", "-l", "de", "--no-obsolete", "-v", "0"]
     apps = [app for app in CATALOGUE_APPS if (root / app / "locale").is_dir()]
@@ -283,7 +287,7 @@ def cmd_messages(args) -> int:
 def cmd_manage(args) -> int:
     services = Services(persistent_redis=True)
     try:
-        env = {**os.environ, **services.start()}
+        env = {**os.environ, **DEVELOPMENT, **services.start()}
         return manage(env, *args.rest, check=False)
     finally:
         services.stop()
