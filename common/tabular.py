@@ -11,6 +11,13 @@ writing, writes them with bulk queries. Nothing is written while any row has an 
 
 Reasons (errors) are stored as a code and parameters, never as text, so a report reads in
 the language of whoever opens it later.
+
+What reading a file may cost is bounded before and while it is read: a CSV must be UTF-8 (or
+UTF-16 with a byte order mark) or plausibly Windows-1252 text; an XLSX's parts may not unpack
+to more than a limit, nor be compressed suspiciously strongly, nor hold more shared text than
+a limit; no file may reach beyond the import's row limit (an XLSX's claimed dimension is
+refused at once, and its rows are counted as they are read, empty ones included). Each
+refusal is a file error with its own message, and nothing is written.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
@@ -26,7 +34,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
+from xml.etree.ElementTree import ParseError
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import formats
 from django.utils.translation import gettext
@@ -34,13 +44,67 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl.utils.exceptions import InvalidFileException
 
 from common import exports
-from common.xlsx_rows import UnsupportedWorkbook, iter_xlsx_rows
+from common.xlsx_rows import SheetTooLong, UnsupportedWorkbook, iter_xlsx_rows
 
 BATCH_SIZE = 1000
 REPORT_ROW_LIMIT = 1000  # rows of each kind listed in a report; the counts always cover every row
 
+# Limits on what reading a file may cost; each can be set in settings under the same name.
+MIB = 1024 * 1024
+# Data rows of one file (the header is one more): four times the 50,000 employees the portal is
+# built for, and a year of monthly KPI values for a few hundred scopes.
+TABULAR_IMPORT_MAX_ROWS = 200_000
+# What an XLSX's parts may unpack to in all, as the archive declares it (Python's zipfile never
+# unpacks a part beyond its declared size: a part that holds more fails its CRC check). A
+# 100,000-row export of twelve columns unpacks to about 50 MB.
+TABULAR_IMPORT_XLSX_MAX_BYTES = 256 * MIB
+# Unpacked size over packed size of any part above 1 MiB. Real workbooks stay below about 25
+# (a sheet repeating one value in every cell); zip bombs reach 1,000.
+TABULAR_IMPORT_XLSX_MAX_RATIO = 100
+# The shared strings part is the one part read into memory whole; about 8 MB for 100,000 rows.
+TABULAR_IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES = 32 * MIB
+XLSX_MAX_PARTS = 10_000  # an archive's directory is read whole; real workbooks have a few dozen parts
+# The other parts read whole (the workbook, its relationships, the styles; openpyxl, when it reads
+# a workbook, reads them as one tree). Excel allows 64,000 cell formats: a few MB of styles.
+XLSX_MAX_WHOLE_PART_BYTES = 16 * MIB
+XLSX_WHOLE_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml")
+XLSX_RATIO_FROM = MIB  # smaller parts cannot cost much whatever their ratio
+MAX_COLUMNS = 1024  # cells right of this are never read: no import has that many columns
+
+
+def limit(name: str) -> int:
+    """A reading limit: the setting of that name, or this module's default."""
+    return getattr(settings, name, globals()[name])
+
+
 MESSAGES = {
     "unreadable": _("The file could not be read. Upload a CSV file (UTF-8 or Windows-1252) or an XLSX workbook."),
+    "encoding": _(
+        "The file is not in a character encoding the import reads. Save it as CSV in UTF-8 (in Excel: “CSV UTF-8”), "
+        "UTF-16 with a byte order mark or Windows-1252 (Western European), or as an XLSX workbook, and upload it again."
+    ),
+    "old_excel": _("This is an old Excel workbook (.xls). Save it as an XLSX workbook or as CSV and upload it again."),
+    "too_many_rows": _(
+        "The file reaches row %(row)s, but an import takes at most %(max)s rows. Split it into smaller files; "
+        "if the rows below your data are empty, delete them or copy the data into a new workbook."
+    ),
+    "xlsx_too_large": _("The workbook unpacks to more than %(max)s MB. Copy the sheet to import into a new workbook, or save it as CSV."),
+    "xlsx_compression": _(
+        "The workbook is packed far more tightly than spreadsheets are (a part unpacks to more than %(ratio)s times its size), "
+        "so it is not read. Open it in Excel and save it again, or save it as CSV."
+    ),
+    "xlsx_shared_strings": _(
+        "The workbook's texts take more than %(max)s MB. Copy the sheet to import into a new workbook, or save it as CSV."
+    ),
+    "xlsx_part_too_large": _(
+        "A part of the workbook (%(part)s) unpacks to more than %(max)s MB. Copy the sheet to import into a new workbook, or save it as CSV."
+    ),
+    "xlsx_too_many_parts": _(
+        "The workbook consists of more than %(max)s parts. Copy the sheet to import into a new workbook, or save it as CSV."
+    ),
+    "nul_character": _(
+        "%(column)s contains a NUL character (an invisible control character the database cannot store). Remove it and upload the file again."
+    ),
     "empty_file": _("The file has no header row. The first row must name the columns, as in the template."),
     "no_rows": _("The file has no data rows."),
     "missing_column": _("The column “%(column)s” is missing. The first row must name the columns, as in the template."),
@@ -50,9 +114,22 @@ MESSAGES = {
 }
 
 
+class FileRefused(Exception):
+    """Reading stopped before any row was checked: the file is refused for the reason given."""
+
+    def __init__(self, code: str, /, **params):
+        super().__init__(code)
+        self.reason = reason(code, **params)
+
+
+def visible(text: str) -> str:
+    """Text a report may keep: PostgreSQL stores no NUL in text or JSON; U+2400 shows where it was."""
+    return text.replace("\x00", "\u2400")
+
+
 def reason(code: str, /, **params) -> dict:
     """A reason as stored in a report: a message code and its parameters as text."""
-    return {"code": code, "params": {k: str(v) for k, v in params.items()}}
+    return {"code": code, "params": {k: visible(str(v)) for k, v in params.items()}}
 
 
 def raw_value(value):
@@ -70,7 +147,8 @@ def raw_value(value):
 OpenBinary = Callable[[], io.BufferedIOBase]
 # What a broken or foreign file raises while being read (openpyxl raises KeyError/ValueError on
 # damaged workbooks); anything else is a bug and is not hidden.
-UNREADABLE = (csv.Error, UnicodeDecodeError, ValueError, KeyError, OSError, zipfile.BadZipFile, InvalidFileException)
+UNREADABLE = (csv.Error, UnicodeDecodeError, ValueError, KeyError, OSError, zipfile.BadZipFile, InvalidFileException, ParseError)
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls and other pre-2007 Office files
 
 
 def normalise_header(value: str) -> str:
@@ -91,16 +169,74 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
+# Beyond ASCII, what Western European text saved as Windows-1252 holds: the Latin-1 letters,
+# the letters and the quotes, dashes and signs Windows-1252 adds, and the common signs of Latin-1.
+_WESTERN = frozenset("ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿŠšŽžŒœŸ€„“”‘’…–—•™‰\u00a0°§²³µ«»·´©®½¼¾£¥¢¿¡±×ªº")
+# Words as the plausibility check sees them: between spaces, delimiters and quotes.
+_WORD = re.compile(r"[^\s;,\"']+")
+
+
+def _mostly_foreign(word: str) -> bool:
+    """A word that is more than half characters beyond ASCII, at least three of them: how text
+    in another alphabet looks when read as Windows-1252 ("山田太郎" in Shift-JIS reads "ŽR“c‘¾˜Y")."""
+    foreign = sum(1 for char in word if not char.isascii())
+    return foreign >= 3 and 2 * foreign > len(word)
+
+
+def _plausibly_windows_1252(open_binary: OpenBinary) -> bool:
+    """Whether a file that is not UTF-8 reads as Western European text in Windows-1252.
+
+    Bytes Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) fail it at once. Otherwise
+    a word is suspect when it holds a control character or a character Western text hardly uses
+    (ƒ, ‚, ˆ, ‹, ˜, ¤, ¬, ...: lead bytes of Shift-JIS and friends), or is mostly non-ASCII;
+    the file fails when more than a fifth of its words with non-ASCII characters are suspect,
+    so a stray sign in a long German file does not."""
+    with open_binary() as stream:
+        text = io.TextIOWrapper(stream, encoding="cp1252", newline="")
+        foreign_words = suspect_words = 0
+        try:
+            for line in text:
+                if line.isascii():
+                    continue
+                for word in _WORD.findall(line):
+                    if word.isascii():
+                        continue
+                    foreign_words += 1
+                    odd = any(char not in _WESTERN and not char.isascii() or "\x00" < char < " " for char in word)
+                    suspect_words += odd or _mostly_foreign(word)
+        except UnicodeDecodeError:
+            return False
+    return suspect_words * 5 <= foreign_words
+
+
 def _detect_encoding(open_binary: OpenBinary) -> str:
+    """UTF-16 by its byte order mark, else UTF-8 (with or without one), else Windows-1252 when
+    the text is plausibly Western European; anything else is refused."""
+    with open_binary() as stream:
+        head = stream.read(2)
+    if head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return "utf-16"
     decoder = codecs.getincrementaldecoder("utf-8")()
+    size = nul_bytes = 0
     with open_binary() as stream:
         try:
             while chunk := stream.read(1 << 20):
+                size += len(chunk)
+                nul_bytes += chunk.count(0)
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
+            utf8 = True
         except UnicodeDecodeError:
-            return "cp1252"
-    return "utf-8-sig"
+            utf8 = False
+    # Text has at most a stray NUL; UTF-16 without a byte order mark, UTF-32 and binary files
+    # are full of them (and UTF-16 of ASCII text is valid UTF-8).
+    if nul_bytes * 10 > size:
+        raise FileRefused("encoding")
+    if utf8:
+        return "utf-8-sig"
+    if not _plausibly_windows_1252(open_binary):
+        raise FileRefused("encoding")
+    return "cp1252"
 
 
 def _is_xlsx(open_binary: OpenBinary) -> bool:
@@ -116,8 +252,12 @@ class FileFormat:
 
 
 def detect_format(open_binary: OpenBinary) -> FileFormat:
+    """What the file is; raises ``FileRefused`` for an old Excel workbook or an unknown encoding."""
     if _is_xlsx(open_binary):
         return FileFormat(kind="xlsx")
+    with open_binary() as stream:
+        if stream.read(len(OLE2_MAGIC)) == OLE2_MAGIC:
+            raise FileRefused("old_excel")
     encoding = _detect_encoding(open_binary)
     with open_binary() as stream:
         first_line = io.TextIOWrapper(stream, encoding=encoding, newline="").readline()
@@ -125,22 +265,54 @@ def detect_format(open_binary: OpenBinary) -> FileFormat:
     return FileFormat(kind="csv", encoding=encoding, delimiter=delimiter)
 
 
-def iter_table(open_binary: OpenBinary, file_format: FileFormat) -> Iterator[tuple[int, list[str]]]:
-    """(row number, cell texts) for every non-empty row, header included; streams the file."""
+def check_workbook(open_binary: OpenBinary) -> None:
+    """Refuse an XLSX whose parts would cost too much to unpack, before any part is read."""
+    with open_binary() as stream, zipfile.ZipFile(stream) as archive:
+        parts = archive.infolist()
+        if len(parts) > XLSX_MAX_PARTS:
+            raise FileRefused("xlsx_too_many_parts", max=XLSX_MAX_PARTS)
+        if sum(part.file_size for part in parts) > limit("TABULAR_IMPORT_XLSX_MAX_BYTES"):
+            raise FileRefused("xlsx_too_large", max=limit("TABULAR_IMPORT_XLSX_MAX_BYTES") // MIB)
+        ratio = limit("TABULAR_IMPORT_XLSX_MAX_RATIO")
+        for part in parts:
+            if part.file_size > XLSX_RATIO_FROM and part.file_size > ratio * max(part.compress_size, 1):
+                raise FileRefused("xlsx_compression", ratio=ratio)
+            if part.filename in XLSX_WHOLE_PARTS and part.file_size > XLSX_MAX_WHOLE_PART_BYTES:
+                raise FileRefused("xlsx_part_too_large", part=part.filename, max=XLSX_MAX_WHOLE_PART_BYTES // MIB)
+            # Where the shared strings are is the workbook's to say; every name they go by is checked.
+            if part.filename.lower().endswith("sharedstrings.xml") and part.file_size > limit(
+                "TABULAR_IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES"
+            ):
+                raise FileRefused("xlsx_shared_strings", max=limit("TABULAR_IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES") // MIB)
+
+
+def iter_table(open_binary: OpenBinary, file_format: FileFormat, max_rows: int | None = None) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cell texts) for every non-empty row, header included; streams the file.
+
+    With ``max_rows`` (data rows), a file reaching beyond that many rows after the header raises
+    ``FileRefused`` as soon as that shows (an XLSX: its claimed dimension, or its rows as counted,
+    empty ones included, so a workbook naming row 3,000,000 is not walked row by row)."""
+    last_row = None if max_rows is None else max_rows + 1
     if file_format.kind == "xlsx":
         try:
             with open_binary() as stream:
-                yield from iter_xlsx_rows(stream)
+                yield from iter_xlsx_rows(stream, max_row=last_row, max_column=MAX_COLUMNS)
             return
         except UnsupportedWorkbook:
             pass
+        except SheetTooLong as error:
+            raise FileRefused("too_many_rows", row=error.row, max=max_rows) from error
         from openpyxl import load_workbook
 
         with open_binary() as stream:
             workbook = load_workbook(stream, read_only=True, data_only=True)
             try:
                 sheet = workbook.worksheets[0]
-                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if last_row is not None and (sheet.max_row or 0) > last_row:  # the claim; counted below too
+                    raise FileRefused("too_many_rows", row=sheet.max_row, max=max_rows)
+                for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1):
+                    if last_row is not None and number > last_row:
+                        raise FileRefused("too_many_rows", row=number, max=max_rows)
                     cells = [cell_text(v) for v in values]
                     if any(cells):
                         yield number, cells
@@ -152,6 +324,8 @@ def iter_table(open_binary: OpenBinary, file_format: FileFormat) -> Iterator[tup
         for number, cells in enumerate(csv.reader(text, delimiter=file_format.delimiter), start=1):
             cells = [c.strip() for c in cells]
             if any(cells):
+                if last_row is not None and number > last_row:
+                    raise FileRefused("too_many_rows", row=number, max=max_rows)
                 yield number, cells
 
 
@@ -178,11 +352,11 @@ class _Rewound:
         return False
 
 
-def _xlsx_to_csv(open_binary: OpenBinary, file_format: FileFormat, target) -> tuple[OpenBinary, FileFormat]:
+def _xlsx_to_csv(open_binary: OpenBinary, file_format: FileFormat, target, max_rows: int) -> tuple[OpenBinary, FileFormat]:
     text = io.TextIOWrapper(target, encoding="utf-8", newline="", write_through=True)
     writer = csv.writer(text)
     written = 0
-    for number, cells in iter_table(open_binary, file_format):
+    for number, cells in iter_table(open_binary, file_format, max_rows):
         while written < number - 1:  # blank lines keep the sheet's row numbers
             writer.writerow([])
             written += 1
@@ -198,8 +372,8 @@ def _xlsx_to_csv(open_binary: OpenBinary, file_format: FileFormat, target) -> tu
     return reopen, FileFormat(kind="csv", encoding="utf-8", delimiter=",")
 
 
-def _data_rows(open_binary: OpenBinary, file_format: FileFormat) -> Iterator[tuple[int, list[str]]]:
-    rows = iter_table(open_binary, file_format)
+def _data_rows(open_binary: OpenBinary, file_format: FileFormat, max_rows: int | None = None) -> Iterator[tuple[int, list[str]]]:
+    rows = iter_table(open_binary, file_format, max_rows)
     next(rows, None)  # the header
     yield from rows
 
@@ -216,6 +390,8 @@ class TableRow:
         self._cells = cells
         self._columns = columns
         self.errors: list[dict] = [reason("missing_value", column=name) for name in spec.required_columns if not self.cell(name)]
+        # PostgreSQL cannot store NUL in text: caught here, in the dry run, not by the commit.
+        self.errors += [reason("nul_character", column=name) for name in columns if "\x00" in (self.cell(name) or "")]
         for name, limit in spec.max_lengths.items():
             text = self.cell(name)
             if text and len(text) > limit:
@@ -265,7 +441,7 @@ class ImportResult:
             self.rows_truncated = True
             return
         self._listed[kind] += 1
-        entry = {"row": row, self.key_name: key, "status": status}
+        entry = {"row": row, self.key_name: visible(key) if isinstance(key, str) else key, "status": status}
         if reasons:
             entry["reasons"] = reasons
         if changes:
@@ -310,6 +486,11 @@ class ImportSpec:
     options_class: ClassVar[type | None] = None  # a dataclass of run options; the run model has fields of the same names
     result_class: ClassVar[type[ImportResult]] = ImportResult
     batch_size: ClassVar[int] = BATCH_SIZE
+    max_rows: ClassVar[int | None] = None  # data rows of one file; None: TABULAR_IMPORT_MAX_ROWS
+
+    @classmethod
+    def row_limit(cls) -> int:
+        return cls.max_rows or limit("TABULAR_IMPORT_MAX_ROWS")
 
     def __init__(self, options=None):
         self.options = options if options is not None else (self.options_class() if self.options_class else None)
@@ -442,10 +623,14 @@ def run_import(spec: ImportSpec, *, open_binary: OpenBinary, commit: bool) -> Im
             file_format = detect_format(open_binary)
             result.file_format = {"kind": file_format.kind, "encoding": file_format.encoding, "delimiter": file_format.delimiter}
             if file_format.kind == "xlsx":
+                check_workbook(open_binary)
                 # Parsing XLSX is the slow part: do it once, into a temporary CSV both passes read.
                 converted = cleanup.enter_context(tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024))
-                open_binary, file_format = _xlsx_to_csv(open_binary, file_format, converted)
+                open_binary, file_format = _xlsx_to_csv(open_binary, file_format, converted, spec.row_limit())
             header = next(iter_table(open_binary, file_format), None)
+        except FileRefused as refusal:
+            result.file_errors.append(refusal.reason)
+            return result
         except UNREADABLE:
             result.file_errors.append(reason("unreadable"))
             return result
@@ -475,12 +660,15 @@ def _run_checked(spec: ImportSpec, open_binary: OpenBinary, file_format: FileFor
     spec.prepare()
     row_errors: dict[int, list[dict]] = {}
     try:
-        for number, cells in _data_rows(open_binary, file_format):
+        for number, cells in _data_rows(open_binary, file_format, spec.row_limit()):
             result.rows_total += 1
             parsed = spec.parse_row(TableRow(number, cells, columns, spec))
             spec.check_row(parsed)
             if parsed.errors:
                 row_errors[number] = parsed.errors
+    except FileRefused as refusal:
+        result.file_errors.append(refusal.reason)
+        return result
     except UNREADABLE:  # a file that breaks half-way is as unreadable as one that breaks at once
         result.file_errors.append(reason("unreadable"))
         return result
@@ -496,7 +684,7 @@ def _run_checked(spec: ImportSpec, open_binary: OpenBinary, file_format: FileFor
     batch: list = []
     for number, cells in _data_rows(open_binary, file_format):
         if number in row_errors:
-            key = cells[key_index].strip() if key_index is not None and key_index < len(cells) else ""
+            key = visible(cells[key_index].strip()) if key_index is not None and key_index < len(cells) else ""
             result.record(number, key, "error", reasons=row_errors[number])
             continue
         batch.append(spec.parse_row(TableRow(number, cells, columns, spec)))
