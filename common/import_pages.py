@@ -40,7 +40,17 @@ def render_run(request, flow: TabularImport, pk: int, *, title, key_label, urls:
     run = get_object_or_404(flow.run_model.objects.select_related("created_by").defer("content"), pk=pk)
     report = flow.spec_class.report_for_display(run.report)
     waiting = run.in_progress and timezone.now() - run.modified > WORKER_PATIENCE
-    context = {"run": run, "report": report, "title": title, "key_label": key_label, "urls": urls, "worker_waiting": waiting}
+    context = {
+        "run": run,
+        "report": report,
+        "title": title,
+        "key_label": key_label,
+        "urls": urls,
+        "worker_waiting": waiting,
+        # Notes of a run in progress (see common.imports): its task could not be queued, or it is retried.
+        "queue_unreachable": run.in_progress and bool(run.report.get("queue_unreachable")),
+        "retries": run.report.get("requeued", 0) if run.in_progress else 0,
+    }
     return render(request, template, context)
 
 

@@ -3,13 +3,20 @@ forgetting old uploads, and the command-line run. One ``TabularImport`` per kind
 binds its run model (a ``common.models.TabularImportRun``) to its spec
 (a ``common.tabular.ImportSpec``); the app's services create it once, by the dotted path the
 Celery tasks (``common.tasks.tabular_import_check`` / ``tabular_import_commit``) receive.
+
+A run is handed to the workers after the transaction that saved it commits. If the broker
+cannot be reached then, the request still succeeds and the run notes it (``queue_unreachable``
+in its report, which the run page explains); a beat job (``requeue_stuck``) hands such runs,
+and runs whose worker died, back to the workers a few minutes later.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import io
+import logging
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -17,12 +24,21 @@ from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerError
 
 from common import tabular
 from common.models import TabularImportRun
 from common.tabular import ImportResult, ImportSpec, OpenBinary
 
 PREVIEW_KEPT_FOR = timedelta(days=2)
+# A run in "checking" or "committing" that no worker holds and that has not moved for this long
+# (doubled for each retry) is handed to the workers again; a worker at work holds its run locked.
+STUCK_AFTER = timedelta(minutes=5)
+MAX_REQUEUES = 3  # then the run fails: a file that kills its worker must not do so forever
+# What publishing a task raises when the broker is down (kombu wraps the client's errors).
+BROKER_UNREACHABLE = (BrokerError, OSError)
+
+logger = logging.getLogger(__name__)
 
 
 class TabularImport:
@@ -55,6 +71,63 @@ class TabularImport:
             .order_by("-created")[:limit]
         )
 
+    # Handing runs to the workers.
+    def _enqueue_on_commit(self, task, run_id: int) -> None:
+        transaction.on_commit(partial(self._enqueue, task, run_id))
+
+    def _enqueue(self, task, run_id: int) -> bool:
+        """Publish a run's task. With the broker down the run notes it for its page and waits for
+        ``requeue_stuck``: the upload or commit request itself must not fail once its run is saved."""
+        try:
+            task.delay(self.path, run_id)
+        except BROKER_UNREACHABLE:
+            logger.warning("Import run %s (%s) could not be queued: the broker is unreachable", run_id, self.path, exc_info=True)
+            with transaction.atomic():
+                run = self._in_progress().select_for_update().filter(pk=run_id).first()
+                if run is not None:
+                    run.report = {**run.report, "queue_unreachable": True}
+                    run.save(update_fields=["report"])
+            return False
+        return True
+
+    def _in_progress(self):
+        Status = self.run_model.Status
+        return self.run_model.objects.defer("content").filter(status__in=[Status.CHECKING, Status.COMMITTING])
+
+    def requeue_stuck(self, *, now=None) -> int:
+        """Hand back to the workers the runs in "checking" or "committing" that no worker holds and
+        that have not moved for ``STUCK_AFTER`` (doubled after each retry): their task was never
+        queued (the broker was down) or their worker died. Returns how many were handed back.
+
+        A check or commit at work holds its run locked (``_claimed``), so it is skipped however long
+        it takes; two beats claim different runs (``skip_locked``), and a claimed run is touched, so
+        the next beat waits again. Running a task twice is harmless (it claims by status). Re-running
+        is safe: a check writes nothing but its run, and a commit is one transaction, so a worker
+        that died left nothing written. After ``MAX_REQUEUES`` retries the run fails instead."""
+        from common.tasks import tabular_import_check, tabular_import_commit
+
+        now = now or timezone.now()
+        Status = self.run_model.Status
+        tasks = {Status.CHECKING: tabular_import_check, Status.COMMITTING: tabular_import_commit}
+        handed_back = 0
+        with transaction.atomic():
+            candidates = self._in_progress().select_for_update(skip_locked=True).filter(modified__lt=now - STUCK_AFTER).order_by("pk")
+            for run in candidates[:100]:
+                retries = run.report.get("requeued", 0)
+                if run.modified >= now - STUCK_AFTER * 2**retries:
+                    continue
+                if retries >= MAX_REQUEUES:
+                    logger.error("Import run %s (%s) failed: retried %s times without finishing", run.pk, self.path, retries)
+                    run.status = Status.FAILED
+                    run.save(update_fields=["status", "modified"])
+                    continue
+                report = {key: value for key, value in run.report.items() if key != "queue_unreachable"}
+                run.report = {**report, "requeued": retries + 1}
+                run.save(update_fields=["report", "modified"])
+                self._enqueue_on_commit(tasks[run.status], run.pk)
+                handed_back += 1
+        return handed_back
+
     # Use cases.
     def _run(self, run: TabularImportRun, open_binary: OpenBinary, commit: bool) -> ImportResult:
         result = self.execute(self.spec_for(run), open_binary=open_binary, commit=commit)
@@ -79,7 +152,7 @@ class TabularImport:
             source=self.run_model.Source.WEB,
             **options,
         )
-        tabular_import_check.delay_on_commit(self.path, run.pk)
+        self._enqueue_on_commit(tabular_import_check, run.pk)
         return run
 
     def _claimed(self, run_id: int, status: str) -> TabularImportRun | None:
@@ -109,7 +182,7 @@ class TabularImport:
             raise ValidationError(_("This import has already been committed."))
         from common.tasks import tabular_import_commit
 
-        tabular_import_commit.delay_on_commit(self.path, run.pk)
+        self._enqueue_on_commit(tabular_import_commit, run.pk)
 
     @transaction.atomic
     def commit(self, *, run_id: int) -> None:

@@ -2,13 +2,16 @@
 
 Syncing creates missing entries and removes ones no longer declared. An entry that already
 exists keeps its schedule and enabled flag, so a change made by an admin in the database
-survives restarts; the task path is always brought up to date.
+survives restarts; the task path and its arguments are always brought up to date.
 """
+
+import json
 
 from django.db import transaction
 
 # name -> task path and schedule. Apps add their jobs here, never elsewhere.
-#   "every": seconds between runs, or "crontab": dict of crontab fields.
+#   "every": seconds between runs, or "crontab": dict of crontab fields; "args": the task's
+#   positional arguments (JSON), kept up to date like the task path.
 BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "common.tasks.heartbeat", "every": 60},
     "surveys: open due waves": {"task": "surveys.tasks.waves_open_due", "every": 900},
@@ -24,6 +27,16 @@ BEAT_SCHEDULE: dict[str, dict] = {
     },
     "kpis: forget uncommitted import uploads": {"task": "kpis.tasks.import_runs_purge", "every": 6 * 3600},
     "people: forget uncommitted import uploads": {"task": "people.tasks.import_runs_purge", "every": 6 * 3600},
+    "kpis: re-queue stuck imports": {
+        "task": "common.tasks.tabular_import_requeue_stuck",
+        "every": 120,
+        "args": ["kpis.imports.MEASUREMENT_IMPORT"],
+    },
+    "people: re-queue stuck imports": {
+        "task": "common.tasks.tabular_import_requeue_stuck",
+        "every": 120,
+        "args": ["people.services.EMPLOYEE_IMPORT"],
+    },
     "dashboards: monthly board report": {
         "task": "dashboards.tasks.board_report_mail",
         "crontab": {"minute": "0", "hour": "6", "day_of_month": "1"},
@@ -41,18 +54,24 @@ def sync_schedule() -> None:
     PeriodicTask.objects.filter(name__startswith=MANAGED_PREFIX).exclude(name__in=wanted).delete()
     for name, spec in wanted.items():
         schedule_kwargs = {}
+        # Schedules are not unique in django-celery-beat (an admin may add an equal one): any will do.
         if "every" in spec:
-            interval, _ = IntervalSchedule.objects.get_or_create(every=spec["every"], period=IntervalSchedule.SECONDS)
-            schedule_kwargs["interval"] = interval
+            fields = {"every": spec["every"], "period": IntervalSchedule.SECONDS}
+            schedule_kwargs["interval"] = IntervalSchedule.objects.filter(**fields).order_by(
+                "pk"
+            ).first() or IntervalSchedule.objects.create(**fields)
         else:
-            crontab, _ = CrontabSchedule.objects.get_or_create(**spec["crontab"])
-            schedule_kwargs["crontab"] = crontab
+            fields = spec["crontab"]
+            schedule_kwargs["crontab"] = CrontabSchedule.objects.filter(**fields).order_by("pk").first() or CrontabSchedule.objects.create(
+                **fields
+            )
+        args = json.dumps(spec.get("args", []))
         task, created = PeriodicTask.objects.get_or_create(
-            name=name, defaults={"task": spec["task"], "description": spec.get("description", ""), **schedule_kwargs}
+            name=name, defaults={"task": spec["task"], "args": args, "description": spec.get("description", ""), **schedule_kwargs}
         )
-        if not created and task.task != spec["task"]:
-            task.task = spec["task"]
-            task.save(update_fields=["task"])
+        if not created and (task.task, json.loads(task.args or "[]")) != (spec["task"], spec.get("args", [])):
+            task.task, task.args = spec["task"], args
+            task.save(update_fields=["task", "args"])
     PeriodicTasks.update_changed()
 
 

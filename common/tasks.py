@@ -21,13 +21,18 @@ def heartbeat_on_worker_start(sender=None, **kwargs) -> None:
     heartbeat.delay()
 
 
-def _run_or_fail(task, import_path: str, step: str, run_id: int) -> None:
-    """Run one step of a tabular import; a run whose job fails for good is marked failed."""
+def _tabular_import(import_path: str):
     from common.imports import TabularImport
 
     flow = import_string(import_path)
     if not isinstance(flow, TabularImport):  # a task argument never names anything else to call
         raise TypeError(f"{import_path} is not a TabularImport")
+    return flow
+
+
+def _run_or_fail(task, import_path: str, step: str, run_id: int) -> None:
+    """Run one step of a tabular import; a run whose job fails for good is marked failed."""
+    flow = _tabular_import(import_path)
     try:
         getattr(flow, step)(run_id=run_id)
     except TRANSIENT:
@@ -49,3 +54,10 @@ def tabular_import_check(self, import_path: str, run_id: int) -> None:
 def tabular_import_commit(self, import_path: str, run_id: int) -> None:
     """Writing a previewed run; ``import_path`` names a ``common.imports.TabularImport``."""
     _run_or_fail(self, import_path, "commit", run_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
+def tabular_import_requeue_stuck(import_path: str) -> int:
+    """Beat: hand runs of one import that no worker holds back to the workers (a task lost while
+    the broker was down, a worker that died); see ``TabularImport.requeue_stuck``."""
+    return _tabular_import(import_path).requeue_stuck()
