@@ -5,10 +5,11 @@ openpyxl's read-only mode builds a cell object per value and is several times sl
 dates, whole numbers lose their ".0". Anything this reader does not understand makes it raise
 ``UnsupportedWorkbook`` before the first row, and the caller falls back to openpyxl.
 
-Memory stays bounded by what the caller allows: the shared strings are kept compactly (one
-string per few thousand, not an object each), parsed elements are dropped as soon as they are
-read, and with ``max_row`` a sheet whose dimension or rows reach beyond it raises
-``SheetTooLong`` instead of being read on (the caller bounds the parts' sizes before).
+Memory stays bounded by what the caller allows (the caller bounds the parts' sizes before):
+the shared strings are kept compactly (one string per few thousand, not an object each), parsed
+elements are dropped once read, a row holding more cells than Excel's 16,384 columns is
+unreadable, and with ``max_row`` a sheet whose dimension or rows reach beyond it raises
+``SheetTooLong`` instead of being read on.
 """
 
 from __future__ import annotations
@@ -194,61 +195,57 @@ def iter_xlsx_rows(stream, *, max_row: int | None = None, max_column: int = MAX_
     epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
     row_tag, cell_tag, value_tag, inline_tag, text_tag = f"{MAIN}row", f"{MAIN}c", f"{MAIN}v", f"{MAIN}is", f"{MAIN}t"
     dimension_tag, sheet_data_tag = f"{MAIN}dimension", f"{MAIN}sheetData"
-    number, next_row, counted = 0, 1, 0
-    row = sheet_data = None
-    cells: list[str] = []
+    next_row, counted, cells_seen = 1, 0, 0
     with archive, sheet:
-        # Cells are read as each one ends and then dropped, so neither a long sheet nor one
-        # enormous row is ever held as a tree.
-        for event, element in iterparse(sheet, events=("start", "end")):  # noqa: S314
+        for _event, element in iterparse(sheet):  # noqa: S314
             tag = element.tag
-            if event == "start":
-                if tag == sheet_data_tag:
-                    sheet_data = element
-                elif tag == row_tag:
-                    row, cells, position = element, [], 0
-                    number = int(element.get("r") or next_row)
-                    next_row, counted = number + 1, counted + 1
-                    if max_row is not None and max(number, counted) > max_row:
-                        raise SheetTooLong(max(number, counted))
+            if tag == cell_tag:
+                # A row is read when it ends: no row may grow beyond Excel's columns meanwhile.
+                cells_seen += 1
+                if cells_seen > MAX_COLUMN:
+                    raise ValueError("a row with more cells than Excel allows")
                 continue
-            if tag == cell_tag and row is not None:
-                ref = CELL_REF.match(element.get("r") or "")
-                column = _column_index(ref.group(1)) if ref else position
-                position += 1
-                if column < max_column:
-                    text = _cell_value(element, strings, date_styles, epoch, value_tag, inline_tag, text_tag)
-                    if column >= len(cells):
-                        cells.extend([""] * (column + 1 - len(cells)))
-                    cells[column] = text.strip()
-                row.clear()
-            elif tag == row_tag:
-                row = None
-                if sheet_data is not None:
-                    sheet_data.clear()
-                if any(cells):
-                    yield number, cells
-            elif tag == dimension_tag and max_row is not None and _dimension_last_row(element.get("ref")) > max_row:
-                raise SheetTooLong(_dimension_last_row(element.get("ref")))
-            elif tag == sheet_data_tag:
+            if tag == dimension_tag:
+                if max_row is not None and _dimension_last_row(element.get("ref")) > max_row:
+                    raise SheetTooLong(_dimension_last_row(element.get("ref")))
+                continue
+            if tag == sheet_data_tag:
                 return  # what follows the rows (merged cells, formatting, ...) is not read
-
-
-def _cell_value(cell, strings: SharedStrings, date_styles: set[int], epoch, value_tag, inline_tag, text_tag) -> str:
-    kind = cell.get("t", "n")
-    if kind == "inlineStr":
-        inline = cell.find(inline_tag)
-        return "".join(t.text or "" for t in inline.iter(text_tag)) if inline is not None else ""
-    value = cell.findtext(value_tag)
-    if value is None:
-        return ""
-    if kind == "s":
-        index = int(value)
-        if not 0 <= index < len(strings):
-            raise ValueError(f"no shared string {index}")
-        return strings[index]
-    if kind == "b":
-        return "yes" if value == "1" else "no"
-    if kind == "n":
-        return _number_text(value, int(cell.get("s", 0)) in date_styles, epoch)
-    return value[:10] if kind == "d" else value  # "str" (formula result), "e" (error), "d" (ISO date)
+            if tag != row_tag:
+                continue
+            row, cells_seen = element, 0
+            number = int(row.get("r") or next_row)
+            next_row, counted = number + 1, counted + 1
+            if max_row is not None and max(number, counted) > max_row:
+                raise SheetTooLong(max(number, counted))
+            cells: list[str] = []
+            for position, cell in enumerate(row.iter(cell_tag)):
+                ref = CELL_REF.match(cell.get("r") or "")
+                column = _column_index(ref.group(1)) if ref else position
+                if column >= max_column:
+                    continue
+                kind = cell.get("t", "n")
+                if kind == "inlineStr":
+                    inline = cell.find(inline_tag)
+                    text = "".join(t.text or "" for t in inline.iter(text_tag)) if inline is not None else ""
+                else:
+                    value = cell.findtext(value_tag)
+                    if value is None:
+                        text = ""
+                    elif kind == "s":
+                        index = int(value)
+                        if not 0 <= index < len(strings):
+                            raise ValueError(f"no shared string {index}")
+                        text = strings[index]
+                    elif kind == "b":
+                        text = "yes" if value == "1" else "no"
+                    elif kind == "n":
+                        text = _number_text(value, int(cell.get("s", 0)) in date_styles, epoch)
+                    else:  # "str" (formula result), "e" (error), "d" (ISO date)
+                        text = value[:10] if kind == "d" else value
+                if column >= len(cells):
+                    cells.extend([""] * (column + 1 - len(cells)))
+                cells[column] = text.strip()
+            row.clear()  # emptied; the row limit bounds how many empty rows stay in the tree
+            if any(cells):
+                yield number, cells

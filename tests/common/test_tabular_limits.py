@@ -244,6 +244,13 @@ def test_a_cell_in_the_last_column_does_not_widen_every_row():
     assert list(iter_xlsx_rows(io.BytesIO(data)))[0][1][-1] == "far"
 
 
+def test_a_row_of_more_cells_than_excel_has_columns_is_unreadable(db):
+    """A row is read when it ends; it may not grow a tree of millions of cells meanwhile."""
+    cells = '<c t="inlineStr"><is><t>x</t></is></c>' * 16_385
+    data = replace_parts(BASE, {"xl/worksheets/sheet1.xml": sheet(inline_row(1, "name", "seen_at"), f'<row r="2">{cells}</row>')})
+    assert codes(run(data)) == ["unreadable"]
+
+
 # --- Encodings ---------------------------------------------------------------------------------
 
 JAPANESE = text("山田太郎 営業部;" + SEEN, "鈴木花子 人事部;" + SEEN)
