@@ -1,7 +1,7 @@
 """The board report: the executive dashboard as a PDF in the reader's language.
 
 The figures are the dashboard's (``selectors.executive_overview``), the charts the page's
-(``charts.executive_charts``, drawn to SVG by ``common.charts.to_svg``); nothing here reads
+(``charts.executive_charts``, drawn to SVG and typeset in a process of their own by ``dashboards.render``); nothing here reads
 survey data. The PDF is typeset by Typst (the ``typst`` wheel, no system libraries): this
 module writes Typst markup in which every text that comes from the database goes through
 ``escape``, and hands the chart SVGs over as ``sys.inputs`` so they never pass through markup.
@@ -29,7 +29,7 @@ from django.utils.translation import gettext_noop, ngettext
 
 from common.roles import EXECUTIVE
 from dashboards import charts as dashboard_charts
-from dashboards import selectors
+from dashboards import render, selectors
 from kpis.templatetags.kpi_tags import kpi_number, kpi_value, points_percent
 
 logger = logging.getLogger(__name__)
@@ -153,20 +153,9 @@ def report_filename(filters: selectors.Filters, language: str, stamp: str = "") 
 # --- charts ----------------------------------------------------------------------------
 
 
-def chart_svgs(overview: selectors.ExecutiveOverview) -> dict[str, str]:
-    """The dashboard's charts as SVG documents by name; a chart that cannot be drawn is left
-    out (and logged) rather than costing the board its report."""
-    try:
-        from common import charts
-    except ImportError:  # the chart module is not there: the report has tables only
-        return {}
-    out = {}
-    for name, spec in dashboard_charts.executive_charts(overview).items():
-        try:
-            out[name] = charts.to_svg(spec, width=160 if name.startswith("spark-") else 640)
-        except Exception:
-            logger.exception("board report: chart %s could not be drawn", name)
-    return out
+def chart_specs(overview: selectors.ExecutiveOverview) -> dict[str, tuple[dict, int]]:
+    """The dashboard's charts by name: each Vega-Lite spec with the width it is drawn at."""
+    return {name: (spec, 160 if name.startswith("spark-") else 640) for name, spec in dashboard_charts.executive_charts(overview).items()}
 
 
 # --- the document ----------------------------------------------------------------------
@@ -543,14 +532,12 @@ def board_report_source(overview: selectors.ExecutiveOverview, *, svgs: dict[str
 
 def board_report_pdf(*, filters: selectors.Filters | None = None, language: str) -> bytes:
     """The board report as PDF bytes, in ``language`` ("de" or "en"), within ``filters``."""
-    import typst
-
     started = time.monotonic()
     with translation.override(language):
         overview = selectors.executive_overview(filters=filters)
-        svgs = chart_svgs(overview)
-        source = board_report_source(overview, svgs=svgs, language=language)
-    pdf = typst.compile(source.encode(), sys_inputs=svgs, ignore_system_fonts=False)
+        specs = chart_specs(overview)
+        source = board_report_source(overview, svgs=dict.fromkeys(specs, ""), language=language)
+    pdf = render.render_isolated(source, specs)
     logger.info("board report (%s) rendered in %.2f s", language, time.monotonic() - started)
     return pdf
 

@@ -264,8 +264,8 @@ def correlation(*, x: str, y: str, lag: int = 0) -> CorrelationResult | None:
 
 def correlations() -> list[CorrelationResult]:
     """The stored correlations (engagement index and eNPS against customer satisfaction, at the
-    same month and one month later), with department names and the reading recomputed from
-    the stored points (three queries)."""
+    same month and one month later), with department names and the reading of the stored
+    coefficients (three queries)."""
     return _correlations(Correlation.objects.all())
 
 
@@ -276,7 +276,9 @@ def _correlations(queryset) -> list[CorrelationResult]:
     out = []
     for row in rows:
         points = [Point(names.get(dept, "?"), _month_label(period), float(x), float(y)) for dept, period, x, y in row.points]
-        result = statistics.correlate([p.x for p in points], [p.y for p in points])
+        result = statistics.stored_correlation(
+            n=row.n, pearson_r=row.pearson_r, pearson_p=row.pearson_p, spearman_rho=row.spearman_rho, spearman_p=row.spearman_p
+        )
         out.append(CorrelationResult(row=row, result=result, points=points))
     return out
 

@@ -21,9 +21,16 @@ from datetime import date
 import numpy as np
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from scipy import stats
-from statsmodels.stats.meta_analysis import effectsize_smd
-from statsmodels.stats.proportion import confint_proportions_2indep, proportion_effectsize, proportions_ztest
+
+
+# SciPy and statsmodels are imported where they are used: together they cost a process about
+# 200 MB, and most requests that import this module (every KPI page, the dashboard) never
+# compute a test. The jobs and the few pages that do pay for the import once per process.
+def _scipy_stats():
+    from scipy import stats
+
+    return stats
+
 
 MIN_PAIRS = 10
 """Fewest complete pairs for a correlation or a driver impact. Below ten points a single
@@ -184,6 +191,7 @@ def correlate(x: Sequence[float | None], y: Sequence[float | None], *, min_n: in
     xs, ys = [a for a, _b in pairs], [b for _a, b in pairs]
     if _is_constant(xs) or _is_constant(ys):
         return Correlation(n=n, min_n=min_n, enough=False, constant=True)
+    stats = _scipy_stats()
     pearson = stats.pearsonr(xs, ys)
     spearman = stats.spearmanr(xs, ys)
     r = float(pearson.statistic)
@@ -195,6 +203,28 @@ def correlate(x: Sequence[float | None], y: Sequence[float | None], *, min_n: in
         pearson_p=float(pearson.pvalue),
         spearman_rho=float(spearman.statistic),
         spearman_p=float(spearman.pvalue),
+        strength=_band(r, STRENGTH_BANDS, "strong"),
+        direction="positive" if r > 0 else "negative" if r < 0 else "none",
+    )
+
+
+def stored_correlation(
+    *, n: int, pearson_r: float | None, pearson_p: float | None, spearman_rho: float | None, spearman_p: float | None
+) -> Correlation:
+    """The ``Correlation`` that ``correlate`` gave for coefficients stored since, rebuilt without
+    recomputing them (pages read what the weekly job stored)."""
+    min_n = MIN_PAIRS
+    if n < max(min_n, 2) or not all(_finite(v) for v in (pearson_r, pearson_p, spearman_rho, spearman_p)):
+        return Correlation(n=n, min_n=min_n, enough=False, constant=n >= max(min_n, 2))
+    r = float(pearson_r)
+    return Correlation(
+        n=n,
+        min_n=min_n,
+        enough=True,
+        pearson_r=r,
+        pearson_p=float(pearson_p),
+        spearman_rho=float(spearman_rho),
+        spearman_p=float(spearman_p),
         strength=_band(r, STRENGTH_BANDS, "strong"),
         direction="positive" if r > 0 else "negative" if r < 0 else "none",
     )
@@ -341,6 +371,9 @@ def compare_distributions(before: dict[int, int], after: dict[int, int], *, ordi
     base = Comparison(kind="scale", n_before=n_before, n_after=n_after, enough=True, difference=difference, **means)
     if _is_constant(a) and _is_constant(b):
         return base
+    from statsmodels.stats.meta_analysis import effectsize_smd
+
+    stats = _scipy_stats()
     welch = stats.ttest_ind(a, b, equal_var=False)
     interval = welch.confidence_interval(confidence_level=CONFIDENCE)
     if ordinal:
@@ -387,6 +420,8 @@ def compare_proportions(k_before: int, n_before: int, k_after: int, n_after: int
     base = Comparison(kind="proportion", n_before=n_before, n_after=n_after, enough=True, difference=difference, **shares)
     if k_before + k_after in (0, n_before + n_after):
         return base  # everyone (or no one) favourable on both sides: the pooled variance is zero
+    from statsmodels.stats.proportion import confint_proportions_2indep, proportion_effectsize, proportions_ztest
+
     low, high = confint_proportions_2indep(k_after, n_after, k_before, n_before, method="newcomb", compare="diff", alpha=ALPHA)
     z, p_value = proportions_ztest([k_after, k_before], [n_after, n_before])
     effect = float(proportion_effectsize(k_after / n_after, k_before / n_before))
@@ -487,6 +522,7 @@ def difference_in_differences(
         return base
     error = math.sqrt(variance)
     z = estimate / error
+    stats = _scipy_stats()
     critical = float(stats.norm.ppf(1 - ALPHA / 2))
     return replace(
         base,
@@ -533,7 +569,7 @@ def drivers(outcome: Sequence[float | None], items: dict[str, Sequence[float | N
         if len(pairs) < max(min_n, 2) or _is_constant(item_values) or _is_constant(outcome_values):
             found.append(Driver(key=key, n=len(pairs)))
             continue
-        spearman = stats.spearmanr(item_values, outcome_values)
+        spearman = _scipy_stats().spearmanr(item_values, outcome_values)
         found.append(Driver(key=key, n=len(pairs), impact=float(spearman.statistic), p_value=float(spearman.pvalue)))
     return found
 

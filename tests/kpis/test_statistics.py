@@ -106,6 +106,29 @@ def test_a_constant_series_has_no_coefficient():
     assert "12 department-months" in result.reading("department-months")
 
 
+@pytest.mark.parametrize(
+    "x, y",
+    [
+        ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], [2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12]),  # strong positive
+        ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [5, 1, 4, 2, 5, 3, 1, 4, 2, 3]),  # weak
+        ([1, 2, 3], [3, 2, 1]),  # too few pairs
+        ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [4] * 10),  # constant
+    ],
+)
+def test_a_stored_correlation_reads_as_the_computed_one(x, y):
+    """Pages rebuild the result from the stored coefficients (no SciPy on a page): same reading."""
+    computed = statistics.correlate(x, y)
+    stored = statistics.stored_correlation(
+        n=computed.n,
+        pearson_r=computed.pearson_r,
+        pearson_p=computed.pearson_p,
+        spearman_rho=computed.spearman_rho,
+        spearman_p=computed.spearman_p,
+    )
+    assert stored == computed
+    assert stored.reading("department-months") == computed.reading("department-months")
+
+
 def test_series_of_different_length_are_an_error():
     with pytest.raises(ValueError):
         statistics.correlate([1, 2, 3], [1, 2])

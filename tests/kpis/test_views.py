@@ -9,7 +9,7 @@ import time_machine
 from django.urls import reverse
 from scipy.stats import mannwhitneyu
 
-from kpis import services
+from kpis import services, statistics
 from kpis.models import Alert, Baseline, Correlation, Driver, Kpi, Measurement, PhaseGate, ProgramMeasurement, Scope, Target
 from kpis.periods import month
 from kpis.selectors import goal_progress
@@ -390,8 +390,10 @@ def test_correlation_page_shows_coefficients_reading_and_department_names(client
     engagement, satisfaction = Kpi.objects.get(code="engagement-index"), Kpi.objects.get(code="customer-satisfaction")
     points = [[sales.pk, f"2026-{m:02d}-01", 60 + m, 70 + m + (m % 2)] for m in range(1, 7)]
     points += [[it_department.pk, f"2026-{m:02d}-01", 50 + m, 65 + m] for m in range(1, 7)]
-    Correlation.objects.create(x=engagement, y=satisfaction, lag=0, n=12, points=points)
-    Correlation.objects.create(x=engagement, y=satisfaction, lag=1, n=2, points=points[:2])
+    for lag, stored in ((0, points), (1, points[:2])):  # what the weekly job stores: the points and their coefficients
+        found = statistics.correlate([p[2] for p in stored], [p[3] for p in stored])
+        coefficients = {k: getattr(found, k) for k in ("pearson_r", "pearson_p", "spearman_rho", "spearman_p")}
+        Correlation.objects.create(x=engagement, y=satisfaction, lag=lag, n=found.n, points=stored, **coefficients)
     client.force_login(executive)
     response = client.get(reverse("kpis:correlation"))
     page = response.content.decode()
