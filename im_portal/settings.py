@@ -1,7 +1,8 @@
 """IM Portal settings: one module, configured only through the environment.
 
-Development defaults are safe; with ``DJANGO_DEBUG=0`` the secrets and hosts have no
-default and start-up fails naming the missing variable.
+``DJANGO_DEBUG`` is off unless set to 1 (``make run``/``make test``/``make manage`` set it); then
+development defaults apply. Without it the secrets and hosts have no default and start-up
+fails naming the missing variable.
 """
 
 from datetime import timedelta
@@ -21,11 +22,13 @@ environ.Env.read_env(BASE_DIR / ".env")  # optional; a missing file is ignored
 def _required(name: str) -> str:
     value = env.str(name, default="")
     if not value:
-        raise ImproperlyConfigured(f"Set the {name} environment variable (required when DJANGO_DEBUG=0).")
+        raise ImproperlyConfigured(f"Set the {name} environment variable (required unless DJANGO_DEBUG=1).")
     return value
 
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Off unless asked for: `make run`, `make test` and `make manage` ask for it (development with
+# the embedded servers); a production start that forgets the variable never shows debug pages.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 if DEBUG:
     SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-never-use-in-production")

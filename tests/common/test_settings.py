@@ -37,6 +37,20 @@ def test_production_refuses_to_start_without_secret_key():
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+def test_debug_is_off_unless_asked_for():
+    """A start that forgets DJANGO_DEBUG is a production start: no secret key, no start."""
+    result = manage("check", DJANGO_DEBUG=None, DJANGO_SECRET_KEY=None)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+    shown = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DEBUG, settings.DATABASES['default']['CONN_MAX_AGE'])",
+        DJANGO_DEBUG=None,
+    )
+    assert shown.stdout.strip().splitlines()[-1].split() == ["False", "60"], shown.stdout + shown.stderr
+
+
 def test_production_refuses_to_start_without_allowed_hosts():
     result = manage("check", DJANGO_ALLOWED_HOSTS=None)
     assert result.returncode != 0
