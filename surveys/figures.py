@@ -16,17 +16,20 @@ decided when first asked for.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Count, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Q, TextField
+from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
 from people.models import Department, Location, Segment, TenureBand
 from surveys.anonymity import (
@@ -76,8 +79,15 @@ SCORED = (QuestionKind.AGREEMENT, QuestionKind.SCALE10, QuestionKind.YES_NO)
 
 
 def reason_text(reason: str, threshold: int | None = None) -> str:
+    return _reason_text(reason, threshold or group_sizes().reporting, get_language())
+
+
+@functools.lru_cache(maxsize=256)
+def _reason_text(reason: str, threshold: int, language: str | None) -> str:
+    """Translated once per reason, threshold and language: a page with many hidden cells asks
+    for the same few texts hundreds of times."""
     text = str(REASONS.get(reason, REASONS[SMALL]))
-    return text % {"n": threshold or group_sizes().reporting} if "%(n)s" in text else text
+    return text % {"n": threshold} if "%(n)s" in text else text
 
 
 # --- the ledger ------------------------------------------------------------------------
@@ -121,6 +131,7 @@ class Ledger:
     def __init__(self, wave: Wave):
         self.wave = wave
         self.rows: dict[tuple, PublishedGroup] = {}
+        self._unsaved: list[PublishedGroup] = []
         self._load(PublishedGroup.objects.filter(wave=wave))
 
     def _load(self, rows) -> None:
@@ -142,6 +153,9 @@ class Ledger:
                 missing = [unit for unit in units if self.get(scope, unit) is None]
                 if missing:
                     self._audit(scope, missing, question_ids)
+                    # One insert for all decisions, still inside the lock (a round trip per group grew with the groups).
+                    PublishedGroup.objects.bulk_create(self._unsaved)
+                    self._unsaved = []
         return [self.get(scope, unit) for unit in units]
 
     def _audit(self, scope: str, units: list[Unit], question_ids: list[int]) -> None:
@@ -160,17 +174,26 @@ class Ledger:
                 cache[unit] = members(unit, profiles, tree)
             return cache[unit]
 
-        def published_rows(answer_set: str) -> np.ndarray:
-            rows = [
-                row_of(Unit(r.dimension, r.group_key, r.upto_batch, tuple(r.without)))
-                for (s, *_rest), r in self.rows.items()
-                if s == scope and r.published and answer_set not in r.hidden
-            ]
+        def published_rows(keys: tuple) -> np.ndarray:
+            rows = [row_of(Unit(r.dimension, r.group_key, r.upto_batch, tuple(r.without))) for r in map(self.rows.get, keys)]
             return np.vstack(rows) if rows else np.zeros((0, len(profiles)), dtype=bool)
+
+        # An audit depends on nothing but the published rows, the candidate and the weights, so
+        # answer sets with the same respondents per profile (questions everyone answered) and the
+        # same published groups share one verdict instead of repeating it per question.
+        verdicts: dict[tuple, object] = {}
+        weight_ids: dict[str, int] = {}
+        distinct_weights: dict[bytes, int] = {}
 
         def verdict(candidate: Unit, answer_set: str):
             weights = profiles.weights.get(answer_set, zeros)
-            return audit(published=published_rows(answer_set), candidate=row_of(candidate), weights=weights)
+            if answer_set not in weight_ids:
+                weight_ids[answer_set] = distinct_weights.setdefault(weights.tobytes(), len(distinct_weights))
+            published = tuple(key for key, r in self.rows.items() if key[0] == scope and r.published and answer_set not in r.hidden)
+            key = (candidate, weight_ids[answer_set], published)
+            if key not in verdicts:
+                verdicts[key] = audit(published=published_rows(published), candidate=row_of(candidate), weights=weights)
+            return verdicts[key]
 
         base = base_set(scope)
         for unit in units:
@@ -202,12 +225,11 @@ class Ledger:
                 if not verdict(candidate, answer_set).ok:
                     hidden_sets.add(answer_set)
             if hidden_sets:
-                row = self.rows[(scope, unit.dimension, unit.key, unit.upto_batch)]
-                row.hidden = sorted(hidden_sets)
-                row.save(update_fields=["hidden"])
+                self.rows[(scope, unit.dimension, unit.key, unit.upto_batch)].hidden = sorted(hidden_sets)
 
     def _write(self, scope: str, unit: Unit, decision: Decision) -> None:
-        row = PublishedGroup.objects.create(
+        """Record a decision; ``decide`` inserts the decisions of one audit together."""
+        row = PublishedGroup(
             wave=self.wave,
             scope=scope,
             dimension=unit.dimension,
@@ -218,6 +240,7 @@ class Ledger:
             reason=decision.reason,
             hidden=sorted(decision.hidden),
         )
+        self._unsaved.append(row)
         self.rows[(scope, unit.dimension, unit.key, unit.upto_batch)] = row
 
 
@@ -276,10 +299,15 @@ def _by_size(sizes: dict, dimension: str) -> list[str]:
     return sorted(keys, key=lambda key: (-sizes[(dimension, key)], key))
 
 
-def _parents(wave: Wave, sizes: dict) -> list[str]:
-    """Departments with sub-departments that have respondents, largest unit first."""
+def _tree(wave: Wave) -> dict[int, list[int]]:
+    """The department tree the wave's rollup was audited with (each id: itself and all below)."""
     basis = DisclosureBasis.objects.filter(wave=wave).only("tree").first()
-    tree = {int(k): v for k, v in (basis.tree if basis else {}).items()}
+    return {int(k): v for k, v in (basis.tree if basis else {}).items()}
+
+
+def _parents(wave: Wave, sizes: dict, tree: dict[int, list[int]] | None = None) -> list[str]:
+    """Departments with sub-departments that have respondents, largest unit first."""
+    tree = _tree(wave) if tree is None else tree
     units = []
     for pk, below in tree.items():
         n = sum(sizes.get((Dimension.DEPARTMENT, str(d)), 0) for d in below)
@@ -318,14 +346,16 @@ def hidden_cell(reason: str) -> Cell:
 
 @dataclass
 class Sums:
-    """Raw sums of one group x question, composed from rollups (never shown as such)."""
+    """Raw sums of one group x question, composed from rollups (never shown as such).
+
+    The counts per answer value are added up only when asked for: most cells show none."""
 
     n: int = 0
     total: int = 0
     favourable: int = 0
     promoters: int = 0
     detractors: int = 0
-    distribution: dict = field(default_factory=dict)
+    parts: list = field(default_factory=list, repr=False)  # (counts per value, sign) of each row added
 
     def add(self, row, sign: int = 1) -> None:
         self.n += sign * row.n
@@ -333,23 +363,34 @@ class Sums:
         self.favourable += sign * row.favourable
         self.promoters += sign * row.promoters
         self.detractors += sign * row.detractors
-        for value, count in row.distribution.items():
-            self.distribution[value] = self.distribution.get(value, 0) + sign * count
+        self.parts.append((row.distribution, sign))
+
+    @property
+    def distribution(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for counts, sign in self.parts:
+            # A Sheet keeps each rollup's counts as JSON text, decoded here on first use.
+            for value, count in (json.loads(counts) if isinstance(counts, str) else counts).items():
+                out[value] = out.get(value, 0) + sign * count
+        return out
 
 
-def _cell(sums: Sums | None, question: Question) -> Cell:
+def _cell(sums: Sums | None, question: Question, distribution: bool = True) -> Cell:
     """Figures of a published group and question, rounded so that they do not re-create sums:
-    means to one decimal, shares in whole percent."""
+    means to one decimal, shares in whole percent. ``distribution=False`` leaves out the share
+    per answer option where a surface shows none (heatmaps, breakdowns, exports)."""
     n = sums.n if sums else 0
     if not n:
         return hidden_cell(SMALL)
     cell = Cell(n=n)
     if question.kind == QuestionKind.MULTIPLE:
-        cell.distribution = _distribution(sums, question, n)
+        if distribution:
+            cell.distribution = _distribution(sums, question, n)
         return cell
     if question.kind != QuestionKind.TEXT:
         cell.mean = round(sums.total / n, 1)
-        cell.distribution = _distribution(sums, question, n)
+        if distribution:
+            cell.distribution = _distribution(sums, question, n)
     if question.kind in SCORED:
         cell.favourability = round(100 * sums.favourable / n)
     if question.kind == QuestionKind.SCALE10:
@@ -358,15 +399,21 @@ def _cell(sums: Sums | None, question: Question) -> Cell:
 
 
 def _distribution(sums: Sums, question: Question, n: int) -> list[tuple[str, int]]:
-    if question.kind == QuestionKind.AGREEMENT:
-        labels = {v: str(label) for v, label in AGREEMENT_LABELS.items()}
-    elif question.kind == QuestionKind.SCALE10:
-        labels = {v: str(v) for v in range(11)}
-    elif question.kind == QuestionKind.YES_NO:
-        labels = {1: _("Yes"), 0: _("No")}
+    if question.kind in (QuestionKind.AGREEMENT, QuestionKind.SCALE10, QuestionKind.YES_NO):
+        labels = _scale_labels(question.kind, get_language())
     else:
         labels = {option.value: option.text for option in question.options.all()}
     return [(label, round(100 * sums.distribution.get(str(v), 0) / n)) for v, label in labels.items()]
+
+
+@functools.lru_cache(maxsize=32)
+def _scale_labels(kind: str, language: str | None) -> dict[int, str]:
+    """The answer labels of a fixed scale, translated once per language."""
+    if kind == QuestionKind.AGREEMENT:
+        return {v: str(label) for v, label in AGREEMENT_LABELS.items()}
+    if kind == QuestionKind.SCALE10:
+        return {v: str(v) for v in range(11)}
+    return {1: _("Yes"), 0: _("No")}
 
 
 def _pooled(parts: list[Sums], enps: bool = False) -> Cell:
@@ -379,22 +426,43 @@ def _pooled(parts: list[Sums], enps: bool = False) -> Cell:
     return Cell(n=n, favourability=round(100 * sum(p.favourable for p in parts) / n))
 
 
-class Sheet:
-    """The raw rollups of one wave and scope, able to compose a group with or without parts."""
+class _SheetRow(NamedTuple):
+    n: int
+    total: int
+    favourable: int
+    promoters: int
+    detractors: int
+    distribution: str  # JSON text
 
-    def __init__(self, wave: Wave, provider_id: int | None = None):
+
+class Sheet:
+    """The raw rollups of one wave and scope, able to compose a group with or without parts.
+
+    ``dimension`` reads only that breakdown's rollups besides the whole wave and departments
+    (which every group may be composed from); ``tree`` hands over a department tree already read.
+    """
+
+    def __init__(
+        self, wave: Wave, provider_id: int | None = None, *, dimension: str | None = None, tree: dict[int, list[int]] | None = None
+    ):
         rows = (
             QuestionRollup.objects.filter(wave=wave, provider_id=provider_id)
             if provider_id
             else QuestionRollup.objects.filter(wave=wave, provider__isnull=True)
         )
-        self.rows = {(r.dimension, r.group_key, r.question_id): r for r in rows}
+        if dimension is not None:
+            rows = rows.filter(dimension__in={Dimension.ALL, Dimension.DEPARTMENT, dimension})
+        # Plain rows, the counts per value as JSON text: most cells never decode them.
+        rows = rows.annotate(counts=Cast("distribution", TextField()))
+        fields = ("dimension", "group_key", "question_id", "n", "total", "favourable", "promoters", "detractors", "counts")
+        self.rows = {(d, key, question_id): _SheetRow(*values) for d, key, question_id, *values in rows.values_list(*fields)}
         self.wave = wave
+        if tree is not None:
+            self.__dict__["tree"] = tree  # fills the cached property below
 
     @cached_property
     def tree(self) -> dict[int, list[int]]:
-        basis = DisclosureBasis.objects.filter(wave=self.wave).only("tree").first()
-        return {int(k): v for k, v in (basis.tree if basis else {}).items()}
+        return _tree(self.wave)
 
     def sums(self, unit: Unit, question_id: int, without: tuple[int, ...] = ()) -> Sums:
         sums = Sums()
@@ -516,28 +584,45 @@ def _without_note(decision: Decision | None) -> str:
     ) % {"n": n}
 
 
-def _breakdown_keys(wave: Wave, dimension: str, sizes: dict) -> list[str]:
+def _breakdown_keys(wave: Wave, dimension: str, sizes: dict, tree: dict[int, list[int]] | None = None) -> list[str]:
     if dimension == Dimension.UNIT:
-        return _parents(wave, sizes)
+        return _parents(wave, sizes, tree)
     keys = [key for (d, key) in sizes if d == dimension]
     if dimension == Dimension.SEGMENT:
         return sorted(keys, key=lambda key: int(key) if key.isdigit() else 0)  # decided in a fixed order
     return _by_size(sizes, dimension)
 
 
-def wave_results(*, wave: Wave, dimension: str = Dimension.DEPARTMENT) -> WaveResults:
-    """Everything the results page, heatmap and exports show, in a bounded number of queries."""
+@dataclass
+class _WaveReads:
+    """What every breakdown of one wave reads: read once when the export builds them all."""
+
+    items: list[WaveQuestion]
+    ledger: Ledger
+    sizes: dict
+    sheet: Sheet
+    comment_counts: dict[int, list[str]] | None = None
+
+
+def wave_results(*, wave: Wave, dimension: str = Dimension.DEPARTMENT, _reads: _WaveReads | None = None) -> WaveResults:
+    """Everything the results page, heatmap and exports show, in a bounded number of queries.
+    With ``_reads`` (the export) the wave's reads are shared and participation is left out."""
     threshold = group_sizes().reporting  # printed on the page, never compared here
     if dimension not in Dimension.values or dimension == Dimension.ALL:
         dimension = Dimension.DEPARTMENT
-    items = wave_questions(wave=wave)
-    question_ids = [i.question_id for i in items if i.question.kind != QuestionKind.TEXT]
-    ledger = Ledger(wave)
     upto = wave.results_batch
+    if _reads is None:
+        items = wave_questions(wave=wave)
+        ledger = Ledger(wave)
+        sizes = _sizes(wave) if upto else {}
+        tree = _tree(wave) if dimension == Dimension.UNIT else None
+        sheet = Sheet(wave, dimension=dimension, tree=tree)
+    else:
+        items, ledger, sizes, sheet = _reads.items, _reads.ledger, _reads.sizes, _reads.sheet
+        tree = sheet.tree if dimension == Dimension.UNIT else None
+    question_ids = [i.question_id for i in items if i.question.kind != QuestionKind.TEXT]
     everyone = Unit(Dimension.ALL, "", upto)
     total_decision = ledger.get("", everyone) if upto else None
-    sizes = _sizes(wave) if upto else {}
-    sheet = Sheet(wave)
 
     breakdown_reason = ""
     if total_decision is None or not total_decision.published:
@@ -546,7 +631,7 @@ def wave_results(*, wave: Wave, dimension: str = Dimension.DEPARTMENT) -> WaveRe
         breakdown_reason = AT_CLOSE
     groups, decisions = [], []
     if not breakdown_reason:
-        keys = _breakdown_keys(wave, dimension, sizes)
+        keys = _breakdown_keys(wave, dimension, sizes, tree)
         decisions = ledger.decide("", [Unit(dimension, key, upto) for key in keys], question_ids)
         names = labels(dimension, keys)
         for key, decision in zip(keys, decisions, strict=True):
@@ -578,7 +663,12 @@ def wave_results(*, wave: Wave, dimension: str = Dimension.DEPARTMENT) -> WaveRe
         without=total_decision.without if total_decision else (),
     )
     total_group.reason_label = reason_text(total_group.reason, threshold) if total_group.reason else ""
-    comment_counts = _comment_texts(wave) if total_shown else {}
+    if _reads is None:
+        comment_counts = _comment_texts(wave) if total_shown else {}
+    else:
+        if _reads.comment_counts is None:
+            _reads.comment_counts = _comment_texts(wave) if total_shown else {}
+        comment_counts = _reads.comment_counts
 
     questions = []
     for item in items:
@@ -598,7 +688,8 @@ def wave_results(*, wave: Wave, dimension: str = Dimension.DEPARTMENT) -> WaveRe
             elif question.kind == QuestionKind.TEXT or not decision.shows(answer_set):
                 cells.append(hidden_cell(DIFFERENCING if question.kind != QuestionKind.TEXT else SMALL))
             else:
-                cells.append(_cell(sheet.sums(Unit(dimension, group.key, upto), question.pk, decision.without), question))
+                sums = sheet.sums(Unit(dimension, group.key, upto), question.pk, decision.without)
+                cells.append(_cell(sums, question, distribution=False))  # breakdowns show no distribution
         questions.append(QuestionResult(item=item, total=total, cells=cells))
 
     engagement_ids = [
@@ -615,7 +706,10 @@ def wave_results(*, wave: Wave, dimension: str = Dimension.DEPARTMENT) -> WaveRe
     engagement = pooled(everyone, total_decision, engagement_ids)
     enps = pooled(everyone, total_decision, enps_ids, enps=True)
     group_engagement = [pooled(Unit(dimension, g.key, upto), d, engagement_ids) for g, d in zip(groups, decisions, strict=True)]
-    participation_total, participation = participation_for(wave=wave, ledger=ledger)
+    if _reads is None:
+        total_participation, participation = participation_for(wave=wave, ledger=ledger)
+    else:
+        total_participation, participation = participation_total(wave=wave), []
     comments = wave_comments(wave=wave, items=items, texts=comment_counts)
     return WaveResults(
         wave=wave,
@@ -627,7 +721,7 @@ def wave_results(*, wave: Wave, dimension: str = Dimension.DEPARTMENT) -> WaveRe
         engagement=engagement,
         enps=enps,
         group_engagement=group_engagement,
-        participation_total=participation_total,
+        participation_total=total_participation,
         participation=participation,
         comments=comments,
         breakdown_reason=reason_text(breakdown_reason, threshold) if breakdown_reason else "",
@@ -702,8 +796,11 @@ def results_table(*, wave: Wave) -> list[list]:
     rows = [header]
     if wave.is_internal_customer:
         return rows + _internal_table(wave)
+    reads = _WaveReads(
+        items=wave_questions(wave=wave), ledger=Ledger(wave), sizes=_sizes(wave) if wave.results_batch else {}, sheet=Sheet(wave)
+    )
     for dimension in (Dimension.DEPARTMENT, Dimension.UNIT, Dimension.LOCATION, Dimension.SEGMENT, Dimension.TENURE):
-        results = wave_results(wave=wave, dimension=dimension)
+        results = wave_results(wave=wave, dimension=dimension, _reads=reads)
         if dimension == Dimension.DEPARTMENT:
             for q in results.questions:
                 rows.append(_export_row(str(Dimension.ALL.label), results.total.label, q.question, q.total, results.total.note))
