@@ -847,9 +847,13 @@ def _whole_wave(waves: list[Wave]) -> dict[int, Decision]:
     }
 
 
-def _whole_wave_sums(waves: list[Wave], provider: bool = False) -> dict[tuple[int, int, int | None], Sums]:
-    rows = QuestionRollup.objects.filter(wave__in=waves, dimension__in=[Dimension.ALL, Dimension.DEPARTMENT]).select_related("question")
-    rows = rows.filter(provider__isnull=not provider)
+def _whole_wave_sums(waves: list[Wave], decisions: dict[int, Decision]) -> dict[tuple[int, int, int | None], Sums]:
+    """The whole-wave rollup rows of ``waves`` and those of the departments that a published
+    whole wave leaves out (which the sums subtract); not every department's rows, which would
+    grow with the organisation and the number of waves."""
+    left_out = sorted({department_key(d) for decision in decisions.values() for d in decision.without})
+    rows = QuestionRollup.objects.filter(wave__in=waves, provider__isnull=True)
+    rows = rows.filter(Q(dimension=Dimension.ALL) | Q(dimension=Dimension.DEPARTMENT, group_key__in=left_out)).select_related("question")
     out: dict = {}
     for r in rows:
         out.setdefault((r.wave_id, r.dimension, r.group_key, r.question_id, r.provider_id), r)
@@ -861,7 +865,7 @@ def whole_wave_cells(*, waves: list[Wave]) -> tuple[dict[int, dict[int, Cell]], 
     and the questions by id: three queries for any number of waves."""
     waves = list(waves)
     decisions = _whole_wave(waves)
-    rows = _whole_wave_sums(waves)
+    rows = _whole_wave_sums(waves, decisions)
     questions = {row.question_id: row.question for row in rows.values()}
     out = {}
     for wave in waves:
@@ -950,7 +954,7 @@ def wave_scores(*, waves) -> list[WaveScores]:
     published whole-wave cells only (a fixed number of queries for any number of waves)."""
     waves = list(waves)
     decisions = _whole_wave(waves)
-    rows = _whole_wave_sums(waves)
+    rows = _whole_wave_sums(waves, decisions)
     questions = defaultdict(dict)
     for (wave_id, dimension, _key, _question_id, _provider), row in rows.items():
         if dimension == Dimension.ALL:
