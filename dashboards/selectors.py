@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -175,7 +176,9 @@ def executive_overview(*, filters: Filters | None = None, waves: bool = True) ->
     )
     trend_waves = list(_closed_waves(filters, SurveyTemplate.Kind.PULSE)[:TREND_WAVES])[::-1]
     internal_wave = _closed_waves(filters, SurveyTemplate.Kind.INTERNAL_CUSTOMER).first()
-    drivers_wave = _closed_waves(filters, SurveyTemplate.Kind.PULSE).filter(pk__in=Driver.objects.values("wave_id")).first()
+    # The drivers of the latest pulse that has them, with their wave, in one query.
+    drivers_wave_id = _closed_waves(filters, SurveyTemplate.Kind.PULSE).filter(pk__in=Driver.objects.values("wave_id")).values("pk")[:1]
+    drivers = list(Driver.objects.filter(wave=Subquery(drivers_wave_id)).select_related("question", "wave__template").order_by("rank")[:5])
     return ExecutiveOverview(
         filters=filters,
         programs=programs,
@@ -185,8 +188,8 @@ def executive_overview(*, filters: Filters | None = None, waves: bool = True) ->
         internal=figures.internal_customer_results(wave=internal_wave) if internal_wave and waves else None,
         internal_wave=internal_wave,
         scatter=_scatter(),
-        drivers=list(Driver.objects.filter(wave=drivers_wave).select_related("question").order_by("rank")[:5]) if drivers_wave else [],
-        drivers_wave=drivers_wave,
+        drivers=drivers,
+        drivers_wave=drivers[0].wave if drivers else None,
     )
 
 

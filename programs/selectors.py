@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Avg, Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Avg, Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -461,8 +461,8 @@ class PhaseStatus:
 
 def dashboard_programs(*, program_id: int | None = None) -> list[tuple[ProgramRow, list[PhaseStatus]]]:
     """Programs that are not archived (active ones first), or one, with each phase's progress,
-    exit criteria met (checklist items and KPI thresholds, which the kpis app stores and
-    programs reads through ``phase.kpi_gates``), done and overdue activities: six queries."""
+    exit criteria met (checklist items and KPI thresholds, which the kpis app stores against
+    the phases, read through the ``kpi_gates`` relation), done and overdue activities: four queries."""
     rows = [r for r in program_list() if r.program.status != Program.Status.ARCHIVED]
     rows.sort(key=lambda r: r.program.status != Program.Status.ACTIVE)
     if program_id is not None:
@@ -470,27 +470,29 @@ def dashboard_programs(*, program_id: int | None = None) -> list[tuple[ProgramRo
     ids = [p.pk for r in rows for p in r.phases]
     today = timezone.localdate()
     open_states = [Activity.Status.DONE, Activity.Status.CANCELLED]
-    checklist = {
-        pk: (total, met)
-        for pk, total, met in Phase.objects.filter(pk__in=ids)
-        .annotate(total=Count("criteria"), met=Count("criteria", filter=Q(criteria__met=True)))
-        .values_list("pk", "total", "met")
-    }
-    gates = {
-        pk: (total, met)
-        for pk, total, met in Phase.objects.filter(pk__in=ids)
-        .annotate(total=Count("kpi_gates"), met=Count("kpi_gates", filter=Q(kpi_gates__met=True)))
-        .values_list("pk", "total", "met")
-    }
-    activities = {
-        pk: (overdue, done)
-        for pk, overdue, done in Phase.objects.filter(pk__in=ids)
-        .annotate(
-            overdue=Count("activities", filter=Q(activities__due_date__lt=today) & ~Q(activities__status__in=open_states)),
-            done=Count("activities", filter=Q(activities__status=Activity.Status.DONE)),
-        )
-        .values_list("pk", "overdue", "done")
-    }
+
+    # One query: each count is a correlated subquery, so the three child tables are never joined
+    # into one row set (whose size would be their product per phase).
+    def counted(relation: str, condition=None):
+        related = Phase._meta.get_field(relation).related_model  # kpi_gates belong to the kpis app
+        related_rows = related._default_manager.filter(phase=OuterRef("pk"))
+        if condition is not None:
+            related_rows = related_rows.filter(condition)
+        return Subquery(related_rows.order_by().values("phase").annotate(n=Count("pk")).values("n"), output_field=IntegerField())
+
+    counts = Phase.objects.filter(pk__in=ids).annotate(
+        criteria_total=counted("criteria"),
+        criteria_met=counted("criteria", Q(met=True)),
+        gates_total=counted("kpi_gates"),
+        gates_met=counted("kpi_gates", Q(met=True)),
+        overdue=counted("activities", Q(due_date__lt=today) & ~Q(status__in=open_states)),
+        done=counted("activities", Q(status=Activity.Status.DONE)),
+    )
+    fields = ("criteria_total", "criteria_met", "gates_total", "gates_met", "overdue", "done")
+    found = {row[0]: [n or 0 for n in row[1:]] for row in counts.values_list("pk", *fields)}
+    checklist = {pk: (v[0], v[1]) for pk, v in found.items()}
+    gates = {pk: (v[2], v[3]) for pk, v in found.items()}
+    activities = {pk: (v[4], v[5]) for pk, v in found.items()}
     out = []
     for row in rows:
         statuses = []

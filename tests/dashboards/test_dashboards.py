@@ -91,7 +91,7 @@ def test_dashboard_and_cockpit_queries_do_not_grow_with_the_data(
         closed_wave(company, name=f"Pulse {i}")
         Idea.objects.create(title=f"Idea {i}", body="Body", submitted_on=timezone.localdate())
     client.force_login(executive)
-    with django_assert_max_num_queries(26):
+    with django_assert_max_num_queries(23):
         assert client.get(reverse("executive_dashboard")).status_code == 200
     with django_assert_max_num_queries(16):
         assert client.get(reverse("executive_latest_wave")).status_code == 200
