@@ -539,7 +539,9 @@ def machine(env: dict[str, str]) -> dict:
     import redis
 
     versions["redis"] = redis.Redis.from_url(env["REDIS_URL"]).info("server")["redis_version"]
-    versions["gunicorn"] = subprocess.run([str(BIN / "gunicorn"), "--version"], capture_output=True, text=True).stdout.strip().split()[-1]
+    versions["gunicorn"] = (
+        subprocess.run([str(BIN / "gunicorn"), "--version"], capture_output=True, text=True).stdout.split()[-1].strip("()")
+    )
     wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split()
     versions["wrk"] = wrk_version[1] if len(wrk_version) > 1 else "?"
     return {
