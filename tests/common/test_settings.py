@@ -93,3 +93,18 @@ def test_production_collects_static_files_and_serves_pages_with_the_manifest(tmp
     assert status == "200"
     # hashed names from the manifest: the page works behind long-lived caches
     assert re.search(r"/static/vendor/bootstrap/bootstrap\.min\.[0-9a-f]{12}\.css", html), html[:2000]
+
+
+def test_passwords_are_hashed_with_argon2_and_need_twelve_characters(db):
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    assert make_password("a-long-enough-password").startswith("argon2$")
+    try:
+        validate_password("short-pw-12")  # 11 characters
+    except ValidationError as error:
+        assert any("at least 12 characters" in message for message in error.messages)
+    else:
+        raise AssertionError("an 11-character password was accepted")
+    validate_password("twelve-chars")  # 12: accepted
