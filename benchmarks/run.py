@@ -295,9 +295,11 @@ def answer_bodies(wave, count: int = 50) -> list[str]:
 # --- load and processes -------------------------------------------------------------------
 
 
-def wrk(script: str, url: str, *, threads: int, connections: int, seconds: float, args: list[str]) -> dict:
-    """Run wrk and return its summary with the CPU share wrk itself used (of one core)."""
-    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s", "-s", str(WRK_DIR / script), url, "--", *args]
+def wrk(mode: str, url: str, *, threads: int, connections: int, seconds: float, args: list[str]) -> dict:
+    """Run wrk in ``mode`` (benchmarks/wrk/bench.lua) and return its summary with the CPU share
+    wrk itself used (of one core)."""
+    script = str(WRK_DIR / "bench.lua")
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s", "-s", script, url, "--", mode, *args]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     started = time.monotonic()
     output = process.stdout.read()
@@ -398,7 +400,7 @@ def measure(args, env: dict[str, str], base_url: str, processes: Processes, resu
     sessions = sessions_of_users()
     for name, (role, path) in pages().items():
         runs = [
-            wrk("page.lua", base_url, threads=1, connections=1, seconds=args.page_seconds, args=[path, sessions[role]])
+            wrk("page", base_url, threads=1, connections=1, seconds=args.page_seconds, args=[path, sessions[role]])
             for _ in range(args.rounds)
         ]
         bad = sum(run["non_2xx_3xx"] + run["errors"] for run in runs)
@@ -441,12 +443,12 @@ def measure(args, env: dict[str, str], base_url: str, processes: Processes, resu
     floor_runs, submit_runs = [], []
     for round_number in range(args.rounds + 1):  # round 0 warms both up and is not counted
         seconds = 2 if round_number == 0 else args.submit_seconds
-        floor_run = wrk("floor.lua", base_url, threads=threads, connections=connections, seconds=seconds, args=["/bench/floor/"])
+        floor_run = wrk("floor", base_url, threads=threads, connections=connections, seconds=seconds, args=["/bench/floor/"])
         session_file = WORK_DIR / f"sessions-{round_number}.txt"
         session_file.write_text("\n".join(answer_sessions(wave, per_round)) + "\n")
         used_before = Invitation.objects.filter(wave=wave, used_on__isnull=False).count()
         submit_run = wrk(
-            "submit.lua",
+            "submit",
             base_url,
             threads=threads,
             connections=connections,
@@ -530,6 +532,7 @@ def measure(args, env: dict[str, str], base_url: str, processes: Processes, resu
 
 def machine(env: dict[str, str]) -> dict:
     import django
+    import psutil
     from django.db import connection
 
     versions = {"python": platform.python_version(), "django": django.get_version()}
@@ -547,7 +550,7 @@ def machine(env: dict[str, str]) -> dict:
     return {
         "cores": os.cpu_count(),
         "cpu": platform.processor() or platform.machine(),
-        "memory_gb": round(__import__("psutil").virtual_memory().total / 2**30, 1),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
         "web_workers": int(env["WEB_CONCURRENCY"]),
         "versions": versions,
     }

@@ -46,21 +46,12 @@ from programs.models import Program
 from surveys import services as survey_services
 from surveys.anonymity import unit_reportable
 from surveys.bank import load_bank
+from surveys.demo import PULSE_CODES as demo_pulse_codes
 from surveys.models import Idea, Question, QuestionOption, SurveyTemplate, Wave, WaveQuestion
 
 PREFIX = "ds-"
-ENGAGEMENT_CODES = (
-    "eng-proud",
-    "eng-motivated",
-    "eng-stay",
-    "eng-recognition",
-    "eng-growth",
-    "eng-purpose",
-    "eng-heard",
-    "eng-resources",
-    "eng-satisfied",
-)
-PULSE_CODES = (*ENGAGEMENT_CODES, "enps")  # the ten questions of every wave
+# The ten questions of every wave: the demo company's weekly pulse (nine engagement items and the eNPS).
+PULSE_CODES = tuple(demo_pulse_codes)
 COMMENT_CODE = "ideas-open"  # an optional free-text question, answered by a few
 PARTICIPATION = 0.6
 COMMENT_SHARE = 0.04

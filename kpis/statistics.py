@@ -194,26 +194,27 @@ def correlate(x: Sequence[float | None], y: Sequence[float | None], *, min_n: in
     stats = _scipy_stats()
     pearson = stats.pearsonr(xs, ys)
     spearman = stats.spearmanr(xs, ys)
-    r = float(pearson.statistic)
-    return Correlation(
+    return stored_correlation(
         n=n,
-        min_n=min_n,
-        enough=True,
-        pearson_r=r,
+        pearson_r=float(pearson.statistic),
         pearson_p=float(pearson.pvalue),
         spearman_rho=float(spearman.statistic),
         spearman_p=float(spearman.pvalue),
-        strength=_band(r, STRENGTH_BANDS, "strong"),
-        direction="positive" if r > 0 else "negative" if r < 0 else "none",
+        min_n=min_n,
     )
 
 
 def stored_correlation(
-    *, n: int, pearson_r: float | None, pearson_p: float | None, spearman_rho: float | None, spearman_p: float | None
+    *,
+    n: int,
+    pearson_r: float | None,
+    pearson_p: float | None,
+    spearman_rho: float | None,
+    spearman_p: float | None,
+    min_n: int = MIN_PAIRS,
 ) -> Correlation:
-    """The ``Correlation`` that ``correlate`` gave for coefficients stored since, rebuilt without
-    recomputing them (pages read what the weekly job stored)."""
-    min_n = MIN_PAIRS
+    """The ``Correlation`` of these coefficients over ``n`` pairs: what ``correlate`` returns, and
+    what pages rebuild from the coefficients the weekly job stored (without recomputing them)."""
     if n < max(min_n, 2) or not all(_finite(v) for v in (pearson_r, pearson_p, spearman_rho, spearman_p)):
         return Correlation(n=n, min_n=min_n, enough=False, constant=n >= max(min_n, 2))
     r = float(pearson_r)
