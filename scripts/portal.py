@@ -154,7 +154,20 @@ def prepare(env: dict[str, str], *, demo: bool = False) -> None:
     manage(env, "portal_prepare", *(["--demo"] if demo else []))
 
 
+def stop_on_signals() -> None:
+    """SIGTERM (a supervisor, `kill`) and SIGINT stop like Ctrl-C: every process this script
+    started is stopped too. SIGINT is re-armed because a shell starts background jobs with it
+    ignored, and then Ctrl-C's KeyboardInterrupt would never come."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def cmd_run(args) -> int:
+    stop_on_signals()
     port = int(os.environ.get("PORT", "8000"))
     if not port_free(port):
         say(f"Port {port} is already in use (is another `make run` still running?).")
